@@ -1,0 +1,54 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace DiskAnn;
+
+/// <summary>
+/// Converts between <c>float</c> vectors and the BLOB form the <c>diskann</c> table stores and accepts:
+/// float32 values, little-endian, four bytes each, nothing else.
+/// </summary>
+public static class DiskAnnVector
+{
+    /// <summary>The BLOB for a vector.</summary>
+    public static byte[] ToBlob(ReadOnlySpan<float> vector)
+    {
+        var blob = new byte[vector.Length * sizeof(float)];
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(vector).CopyTo(blob);
+        }
+        else
+        {
+            for (var i = 0; i < vector.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(blob.AsSpan(i * 4), vector[i]);
+            }
+        }
+
+        return blob;
+    }
+
+    /// <summary>The vector in a BLOB; its length must be a multiple of four bytes.</summary>
+    public static float[] FromBlob(ReadOnlySpan<byte> blob)
+    {
+        if (blob.Length % sizeof(float) != 0)
+        {
+            throw new ArgumentException($"A vector BLOB holds float32 values, so its length must be a multiple of 4 bytes; this one has {blob.Length}.", nameof(blob));
+        }
+
+        var vector = new float[blob.Length / sizeof(float)];
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.Cast<byte, float>(blob).CopyTo(vector);
+        }
+        else
+        {
+            for (var i = 0; i < vector.Length; i++)
+            {
+                vector[i] = BinaryPrimitives.ReadSingleLittleEndian(blob[(i * 4)..]);
+            }
+        }
+
+        return vector;
+    }
+}

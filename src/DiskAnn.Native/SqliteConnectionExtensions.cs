@@ -1,0 +1,24 @@
+using Microsoft.Data.Sqlite;
+
+namespace DiskAnn;
+
+/// <summary>Registers the <c>diskann</c> module and the vector functions on a Microsoft.Data.Sqlite connection.</summary>
+public static class SqliteConnectionExtensions
+{
+    /// <summary>
+    /// Registers the <c>diskann</c> virtual-table module and the scalar vector functions
+    /// (<c>vector_distance_cosine</c>, <c>vector_distance_l2</c>, <c>vector_distance_dot</c>,
+    /// <c>vector_from_json</c>, <c>vector_to_json</c>) on this open connection. Calling it again is harmless.
+    /// </summary>
+    public static SqliteConnection LoadDiskAnn(this SqliteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.State != System.Data.ConnectionState.Open || connection.Handle is null)
+        {
+            throw new InvalidOperationException("LoadDiskAnn needs an open connection: call Open() first.");
+        }
+
+        Sqlite.DiskAnnRegistration.Register(connection.Handle.DangerousGetHandle());
+        return connection;
+    }
+}

@@ -1,0 +1,1 @@
+namespace Microsoft.EntityFrameworkCore; internal static class Placeholder { }
