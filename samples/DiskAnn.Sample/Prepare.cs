@@ -15,9 +15,13 @@ public static partial class Prepare
     /// <summary>Packages the default queries are about: always kept.</summary>
     private static readonly string[] MustKeep =
     [
-        "ripgrep", "optipng", "jpegoptim", "pngquant", "imagemagick", "gimp", "ffmpeg", "vlc", "mpv", "cmus",
-        "nginx", "apache2", "lighttpd", "sqlite3", "postgresql", "redis-server", "git", "curl", "wget", "htop",
-        "qpdf", "pdftk", "gzip", "zstd", "xz-utils", "pigz", "tmux", "vim", "keepassxc", "borgbackup", "restic",
+        "ripgrep", "grep", "sed", "gawk", "fzf", "fd-find", "bat", "jq", "tree", "ncdu", "htop", "btop", "tmux", "screen",
+        "bash", "zsh", "fish", "vim", "neovim", "nano", "emacs", "git", "make", "gcc", "python3", "nodejs", "sqlite3",
+        "curl", "wget", "rsync", "openssh-client", "openssh-server", "nmap", "wireshark", "tcpdump", "wireguard",
+        "nginx", "apache2", "lighttpd", "postgresql", "redis-server", "docker.io", "podman", "ansible",
+        "optipng", "jpegoptim", "pngquant", "imagemagick", "gimp", "inkscape", "blender", "darktable",
+        "ffmpeg", "vlc", "mpv", "cmus", "audacity", "obs-studio", "firefox-esr", "thunderbird", "libreoffice",
+        "qpdf", "pdftk", "gzip", "zstd", "xz-utils", "pigz", "p7zip-full", "keepassxc", "pass", "borgbackup", "restic",
     ];
 
     // Libraries, language modules, translations, documentation, debug and data packages: thousands of them,
