@@ -1,6 +1,24 @@
+using DiskAnn.Functions;
+using DiskAnn.VirtualTable;
+
 namespace DiskAnn.Sqlite;
 
-internal static class DiskAnnRegistration
+/// <summary>Registers the module and the functions on one connection (sqlite3*). Registering again replaces them: harmless.</summary>
+internal static unsafe class DiskAnnRegistration
 {
-    public static void Register(nint db) => throw new NotImplementedException("diskann module: being written");
+    private static readonly byte[] ModuleName = Utf8.Z("diskann");
+
+    public static void Register(nint db)
+    {
+        fixed (byte* name = ModuleName)
+        {
+            var rc = SqliteApi.create_module_v2(db, name, DiskAnnModule.Module, 0, null);
+            if (rc != SqliteConstants.OK)
+            {
+                throw SqliteStatement.Error(db, rc, null);
+            }
+        }
+
+        VectorFunctions.Register(db);
+    }
 }

@@ -1,0 +1,88 @@
+namespace DiskAnn.Graph;
+
+/// <summary>
+/// Verifies a graph as loaded from storage: every row has exactly one node, no edge points to a missing
+/// (free) or unlinked node, degrees are within max_degree, and the entry point exists.
+/// </summary>
+internal static class IntegrityCheck
+{
+    private const int MaxProblems = 10;
+
+    public static List<string> Run(NodeStore nodes, int entry)
+    {
+        var problems = new List<string>();
+        void Problem(string text)
+        {
+            if (problems.Count < MaxProblems)
+            {
+                problems.Add(text);
+            }
+        }
+
+        var rowids = new Dictionary<long, int>();
+        var linked = 0;
+        var seen = new HashSet<int>();
+        for (var slot = 0; slot < nodes.SlotCount; slot++)
+        {
+            var state = nodes.State(slot);
+            if (state == NodeState.Free)
+            {
+                if (nodes.Degree(slot) != 0)
+                {
+                    Problem($"free slot {slot} has {nodes.Degree(slot)} edges");
+                }
+
+                continue;
+            }
+
+            if (state != NodeState.Deleted && !rowids.TryAdd(nodes.RowId(slot), slot))
+            {
+                Problem($"rowid {nodes.RowId(slot)} has two nodes (slots {rowids[nodes.RowId(slot)]} and {slot})");
+            }
+
+            if (state == NodeState.Linked)
+            {
+                linked++;
+            }
+
+            if (Distance.VectorMath.IndexOfNonFinite(nodes.Vector(slot)) >= 0)
+            {
+                Problem($"rowid {nodes.RowId(slot)} (slot {slot}) has a NaN or infinite component");
+            }
+
+            var neighbors = nodes.Neighbors(slot);
+            if (state == NodeState.Pending && neighbors.Length > 0)
+            {
+                Problem($"unlinked rowid {nodes.RowId(slot)} (slot {slot}) has edges");
+            }
+
+            seen.Clear();
+            foreach (var n in neighbors)
+            {
+                if (n < 0 || n >= nodes.SlotCount)
+                {
+                    Problem($"slot {slot} has an edge to slot {n}, outside the index");
+                }
+                else if (n == slot)
+                {
+                    Problem($"slot {slot} has an edge to itself");
+                }
+                else if (nodes.State(n) is NodeState.Free or NodeState.Pending)
+                {
+                    Problem($"slot {slot} (rowid {nodes.RowId(slot)}) has an edge to slot {n}, which holds no linked node");
+                }
+                else if (!seen.Add(n))
+                {
+                    Problem($"slot {slot} has two edges to slot {n}");
+                }
+            }
+        }
+
+        if (linked > 0 && (entry < 0 || entry >= nodes.SlotCount || nodes.State(entry) is NodeState.Free or NodeState.Pending))
+        {
+            Problem($"the entry point (slot {entry}) is not a linked node");
+        }
+
+        return problems;
+    }
+}

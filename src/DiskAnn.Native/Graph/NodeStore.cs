@@ -1,0 +1,106 @@
+namespace DiskAnn.Graph;
+
+/// <summary>
+/// The in-memory mirror of the shadow tables: for each slot its vector, inverse norm, rowid, state and
+/// adjacency list. Vectors and adjacency live in chunks of <see cref="ChunkSlots"/> slots, the same chunks
+/// the shadow tables store as one BLOB each, so growth never copies the vectors already held.
+/// </summary>
+internal sealed class NodeStore
+{
+    private readonly int _chunkShift;
+    private readonly int _chunkMask;
+    private readonly List<float[]> _vectorChunks = [];
+    private readonly List<int[]> _neighborChunks = [];
+    private long[] _rowids = [];
+    private NodeState[] _states = [];
+    private ushort[] _degrees = [];
+    private float[] _inverseNorms = [];
+
+    public NodeStore(int dimension, int maxDegree, int chunkSlots)
+    {
+        if (chunkSlots <= 0 || (chunkSlots & (chunkSlots - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunkSlots), "chunk size must be a power of two");
+        }
+
+        Dimension = dimension;
+        MaxDegree = maxDegree;
+        ChunkSlots = chunkSlots;
+        _chunkShift = System.Numerics.BitOperations.Log2((uint)chunkSlots);
+        _chunkMask = chunkSlots - 1;
+    }
+
+    public int Dimension { get; }
+
+    public int MaxDegree { get; }
+
+    public int ChunkSlots { get; }
+
+    /// <summary>Slots held: always whole chunks.</summary>
+    public int SlotCount => _vectorChunks.Count * ChunkSlots;
+
+    public int ChunkCount => _vectorChunks.Count;
+
+    public long RowId(int slot) => _rowids[slot];
+
+    public NodeState State(int slot) => _states[slot];
+
+    public float InverseNorm(int slot) => _inverseNorms[slot];
+
+    public int Degree(int slot) => _degrees[slot];
+
+    public ReadOnlySpan<float> Vector(int slot)
+        => _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    public ReadOnlySpan<int> Neighbors(int slot)
+        => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * MaxDegree, _degrees[slot]);
+
+    /// <summary>The whole chunk arrays, for the storage layer's bulk load and write.</summary>
+    public float[] VectorChunk(int chunk) => _vectorChunks[chunk];
+
+    public void SetHeader(int slot, long rowid, NodeState state)
+    {
+        _rowids[slot] = rowid;
+        _states[slot] = state;
+    }
+
+    public void SetState(int slot, NodeState state) => _states[slot] = state;
+
+    public void SetVector(int slot, ReadOnlySpan<float> vector, float inverseNorm)
+    {
+        vector.CopyTo(_vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+        _inverseNorms[slot] = inverseNorm;
+    }
+
+    public void SetInverseNorm(int slot, float inverseNorm) => _inverseNorms[slot] = inverseNorm;
+
+    public void SetNeighbors(int slot, ReadOnlySpan<int> neighbors)
+    {
+        if (neighbors.Length > MaxDegree)
+        {
+            throw new InvalidOperationException($"degree {neighbors.Length} exceeds max_degree {MaxDegree}");
+        }
+
+        neighbors.CopyTo(_neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * MaxDegree, MaxDegree));
+        _degrees[slot] = (ushort)neighbors.Length;
+    }
+
+    /// <summary>Makes room for slots up to <paramref name="slotCount"/> (exclusive), adding whole chunks of free slots.</summary>
+    public void EnsureSlots(int slotCount)
+    {
+        while (_vectorChunks.Count * ChunkSlots < slotCount)
+        {
+            _vectorChunks.Add(new float[ChunkSlots * Dimension]);
+            _neighborChunks.Add(new int[ChunkSlots * MaxDegree]);
+        }
+
+        var capacity = _vectorChunks.Count * ChunkSlots;
+        if (_rowids.Length < capacity)
+        {
+            Array.Resize(ref _rowids, capacity);
+            Array.Resize(ref _states, capacity);
+            Array.Resize(ref _degrees, capacity);
+            Array.Resize(ref _inverseNorms, capacity);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+namespace DiskAnn.Graph;
+
+/// <summary>
+/// Per-thread working memory of a search or a prune, reused from call to call so the hot loops allocate
+/// nothing: a visited set as generation stamps (clearing is one increment), the sorted candidate pool of the
+/// beam search, the list of expanded nodes, and candidate buffers for RobustPrune.
+/// </summary>
+internal sealed class SearchScratch
+{
+    private int[] _stamps = [];
+    private int _stamp;
+
+    public float[] PoolDistances = [];
+    public int[] PoolSlots = [];
+    public bool[] PoolExpanded = [];
+    public int PoolCount;
+    public int PoolCapacity;
+
+    public int[] ExpandedSlots = new int[256];
+    public float[] ExpandedDistances = new float[256];
+    public int ExpandedCount;
+
+    public int[] CandidateSlots = new int[256];
+    public float[] CandidateDistances = new float[256];
+    public int CandidateCount;
+
+    public int[] Selected = [];
+    public float[] SelectedDistances = [];
+
+    public float[] Query = [];
+
+    /// <summary>Starts a new visited set over <paramref name="slotCount"/> slots and an empty pool of capacity <paramref name="listSize"/>.</summary>
+    public void Begin(int slotCount, int listSize)
+    {
+        NewVisitedSet(slotCount);
+        if (PoolSlots.Length < listSize + 1)
+        {
+            PoolDistances = new float[listSize + 1];
+            PoolSlots = new int[listSize + 1];
+            PoolExpanded = new bool[listSize + 1];
+        }
+
+        PoolCount = 0;
+        PoolCapacity = listSize;
+        ExpandedCount = 0;
+    }
+
+    public void NewVisitedSet(int slotCount)
+    {
+        if (_stamps.Length < slotCount)
+        {
+            _stamps = new int[Math.Max(slotCount, _stamps.Length * 2)];
+            _stamp = 0;
+        }
+
+        if (++_stamp == int.MaxValue)
+        {
+            Array.Clear(_stamps);
+            _stamp = 1;
+        }
+    }
+
+    /// <summary>True the first time a slot is seen in this visited set.</summary>
+    public bool Visit(int slot)
+    {
+        if (_stamps[slot] == _stamp)
+        {
+            return false;
+        }
+
+        _stamps[slot] = _stamp;
+        return true;
+    }
+
+    /// <summary>
+    /// Inserts into the pool kept sorted by distance, dropping the farthest when full. Returns the position,
+    /// or -1 when the candidate is no closer than a full pool's farthest.
+    /// </summary>
+    public int Offer(int slot, float distance)
+    {
+        var count = PoolCount;
+        if (count == PoolCapacity && distance >= PoolDistances[count - 1])
+        {
+            return -1;
+        }
+
+        var lo = 0;
+        var hi = count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (PoolDistances[mid] <= distance)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        var move = (count == PoolCapacity ? count - 1 : count) - lo;
+        if (move > 0)
+        {
+            Array.Copy(PoolDistances, lo, PoolDistances, lo + 1, move);
+            Array.Copy(PoolSlots, lo, PoolSlots, lo + 1, move);
+            Array.Copy(PoolExpanded, lo, PoolExpanded, lo + 1, move);
+        }
+
+        PoolDistances[lo] = distance;
+        PoolSlots[lo] = slot;
+        PoolExpanded[lo] = false;
+        if (count < PoolCapacity)
+        {
+            PoolCount = count + 1;
+        }
+
+        return lo;
+    }
+
+    public void AddExpanded(int slot, float distance)
+    {
+        if (ExpandedCount == ExpandedSlots.Length)
+        {
+            Array.Resize(ref ExpandedSlots, ExpandedCount * 2);
+            Array.Resize(ref ExpandedDistances, ExpandedCount * 2);
+        }
+
+        ExpandedSlots[ExpandedCount] = slot;
+        ExpandedDistances[ExpandedCount++] = distance;
+    }
+
+    public void ClearCandidates() => CandidateCount = 0;
+
+    public void AddCandidate(int slot, float distance)
+    {
+        if (CandidateCount == CandidateSlots.Length)
+        {
+            Array.Resize(ref CandidateSlots, CandidateCount * 2);
+            Array.Resize(ref CandidateDistances, CandidateCount * 2);
+        }
+
+        CandidateSlots[CandidateCount] = slot;
+        CandidateDistances[CandidateCount++] = distance;
+    }
+
+    public void EnsureSelected(int maxDegree)
+    {
+        if (Selected.Length < maxDegree)
+        {
+            Selected = new int[maxDegree];
+            SelectedDistances = new float[maxDegree];
+        }
+    }
+
+    public Span<float> QueryBuffer(int dimension)
+    {
+        if (Query.Length < dimension)
+        {
+            Query = new float[dimension];
+        }
+
+        return Query.AsSpan(0, dimension);
+    }
+}

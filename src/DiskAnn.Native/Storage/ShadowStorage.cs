@@ -1,0 +1,380 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using DiskAnn.Graph;
+using DiskAnn.Sqlite;
+
+namespace DiskAnn.Storage;
+
+/// <summary>
+/// Reads and writes the three shadow tables of one diskann table (layout in Storage/FORMAT.md):
+/// <c>&lt;name&gt;_config</c> (key/value), <c>&lt;name&gt;_vectors</c> and <c>&lt;name&gt;_graph</c> (one
+/// BLOB per chunk of slots). All writes happen on the connection's own thread inside SQLite's transaction.
+/// </summary>
+internal sealed class ShadowStorage : IDisposable
+{
+    /// <summary>The storage format this build reads and writes; files with another version are refused on open.</summary>
+    public const int FormatVersion = 1;
+
+    public static readonly string[] ShadowSuffixes = ["config", "vectors", "graph"];
+
+    private const int RecordHeaderBytes = 12;
+
+    private readonly nint _db;
+    private readonly string _schema;
+    private readonly SqliteBlob _vectorBlob;
+    private readonly SqliteBlob _graphBlob;
+    private readonly SqliteStatement _dataVersion;
+    private SqliteStatement? _insertChunk;
+    private SqliteStatement? _insertGraphChunk;
+    private SqliteStatement? _setConfig;
+    private int _storedChunks;
+
+    public ShadowStorage(nint db, string schema, string table)
+    {
+        _db = db;
+        _schema = schema;
+        Table = table;
+        _vectorBlob = new SqliteBlob(db, schema, table + "_vectors", "data");
+        _graphBlob = new SqliteBlob(db, schema, table + "_graph", "data");
+        _dataVersion = new SqliteStatement(db, $"PRAGMA {Quote(schema)}.data_version");
+    }
+
+    public string Table { get; }
+
+    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+
+    private string Name(string suffix) => $"{Quote(_schema)}.{Quote(Table + "_" + suffix)}";
+
+    public static int RecordBytes(int maxDegree) => RecordHeaderBytes + (4 * maxDegree);
+
+    /// <summary>
+    /// Chunk size in slots: a power of two near 256 KiB of vectors per BLOB, so a chunk spans whole overflow
+    /// pages (little slack) and one write per chunk serves a bulk load.
+    /// </summary>
+    public static int ChooseChunkSlots(int dimension)
+    {
+        var slots = 1;
+        while (slots < 256 && (slots * 2L * dimension * sizeof(float)) <= 256 * 1024)
+        {
+            slots *= 2;
+        }
+
+        return slots;
+    }
+
+    public static void Create(nint db, string schema, string table, GraphOptions options, int chunkSlots)
+    {
+        var s = Quote(schema);
+        SqliteStatement.Execute(db, $"CREATE TABLE {s}.{Quote(table + "_config")}(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
+        SqliteStatement.Execute(db, $"CREATE TABLE {s}.{Quote(table + "_vectors")}(id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+        SqliteStatement.Execute(db, $"CREATE TABLE {s}.{Quote(table + "_graph")}(id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
+        using var insert = new SqliteStatement(db, $"INSERT INTO {s}.{Quote(table + "_config")}(key, value) VALUES (?1, ?2)");
+        void Put(string key, long value)
+        {
+            insert.Bind(1, key).Bind(2, value).Step();
+            insert.Reset();
+        }
+
+        Put("format_version", FormatVersion);
+        Put("dimension", options.Dimension);
+        Put("max_degree", options.MaxDegree);
+        Put("chunk_slots", chunkSlots);
+        Put("metric", (long)options.Metric);
+        Put("entry", -1);
+    }
+
+    public static void Drop(nint db, string schema, string table)
+    {
+        foreach (var suffix in ShadowSuffixes)
+        {
+            SqliteStatement.Execute(db, $"DROP TABLE IF EXISTS {Quote(schema)}.{Quote(table + "_" + suffix)}");
+        }
+    }
+
+    public static void Rename(nint db, string schema, string oldName, string newName)
+    {
+        foreach (var suffix in ShadowSuffixes)
+        {
+            SqliteStatement.Execute(db, $"ALTER TABLE {Quote(schema)}.{Quote(oldName + "_" + suffix)} RENAME TO {Quote(newName + "_" + suffix)}");
+        }
+    }
+
+    /// <summary>PRAGMA data_version: changes when another connection commits to this database.</summary>
+    public long DataVersion()
+    {
+        try
+        {
+            _dataVersion.Step();
+            return _dataVersion.Int64(0);
+        }
+        finally
+        {
+            _dataVersion.Reset();
+        }
+    }
+
+    /// <summary>The stored settings that must match the table's declaration; throws on a format or shape mismatch.</summary>
+    public (int ChunkSlots, int Entry) ReadConfig(GraphOptions options)
+    {
+        var config = new Dictionary<string, long>(StringComparer.Ordinal);
+        using (var select = new SqliteStatement(_db, $"SELECT key, value FROM {Name("config")}"))
+        {
+            while (select.Step())
+            {
+                config[select.Text(0) ?? ""] = select.Int64(1);
+            }
+        }
+
+        if (!config.TryGetValue("format_version", out var version))
+        {
+            throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Table}\": its config shadow table has no format_version");
+        }
+
+        if (version != FormatVersion)
+        {
+            throw new SqliteCallException(SqliteConstants.ERROR,
+                $"diskann table \"{Table}\" uses storage format version {version}, but this build of DiskAnn reads version {FormatVersion}; rebuild the index with a matching version");
+        }
+
+        if (config.GetValueOrDefault("dimension") != options.Dimension || config.GetValueOrDefault("max_degree") != options.MaxDegree)
+        {
+            throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB,
+                $"diskann table \"{Table}\": stored dimension/max_degree ({config.GetValueOrDefault("dimension")}/{config.GetValueOrDefault("max_degree")}) differ from its declaration ({options.Dimension}/{options.MaxDegree})");
+        }
+
+        return ((int)config.GetValueOrDefault("chunk_slots", 1), (int)config.GetValueOrDefault("entry", -1));
+    }
+
+    /// <summary>Reads every chunk into <paramref name="nodes"/> and returns the stored entry point.</summary>
+    public int Load(NodeStore nodes, GraphOptions options)
+    {
+        var (_, entry) = ReadConfig(options);
+        var dimension = nodes.Dimension;
+        var chunkSlots = nodes.ChunkSlots;
+        var vectorBytes = chunkSlots * dimension * sizeof(float);
+        var recordBytes = RecordBytes(nodes.MaxDegree);
+        _storedChunks = 0;
+        using (var select = new SqliteStatement(_db, $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
+        {
+            while (select.Step())
+            {
+                var chunk = (int)select.Int64(0);
+                var data = select.Blob(1);
+                if (chunk != _storedChunks || data.Length != vectorBytes)
+                {
+                    throw Corrupt($"vector chunk {chunk} is missing or has {data.Length} bytes instead of {vectorBytes}");
+                }
+
+                nodes.EnsureSlots((chunk + 1) * chunkSlots);
+                var target = nodes.VectorChunk(chunk);
+                if (BitConverter.IsLittleEndian)
+                {
+                    data.CopyTo(MemoryMarshal.AsBytes(target.AsSpan()));
+                }
+                else
+                {
+                    for (var i = 0; i < target.Length; i++)
+                    {
+                        target[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
+                    }
+                }
+
+                _storedChunks++;
+            }
+        }
+
+        var neighbors = new int[nodes.MaxDegree];
+        var graphChunks = 0;
+        using (var select = new SqliteStatement(_db, $"SELECT id, data FROM {Name("graph")} ORDER BY id"))
+        {
+            while (select.Step())
+            {
+                var chunk = (int)select.Int64(0);
+                var data = select.Blob(1);
+                if (chunk != graphChunks || data.Length != chunkSlots * recordBytes || chunk >= _storedChunks)
+                {
+                    throw Corrupt($"graph chunk {chunk} is missing or has {data.Length} bytes instead of {chunkSlots * recordBytes}");
+                }
+
+                for (var i = 0; i < chunkSlots; i++)
+                {
+                    var slot = (chunk * chunkSlots) + i;
+                    var record = data.Slice(i * recordBytes, recordBytes);
+                    var state = (NodeState)record[8];
+                    int degree = BinaryPrimitives.ReadUInt16LittleEndian(record[10..]);
+                    if (state > NodeState.Deleted || degree > nodes.MaxDegree)
+                    {
+                        throw Corrupt($"slot {slot} has state {(int)state} and degree {degree}");
+                    }
+
+                    for (var j = 0; j < degree; j++)
+                    {
+                        neighbors[j] = BinaryPrimitives.ReadInt32LittleEndian(record[(RecordHeaderBytes + (4 * j))..]);
+                    }
+
+                    nodes.SetHeader(slot, BinaryPrimitives.ReadInt64LittleEndian(record), state);
+                    nodes.SetNeighbors(slot, neighbors.AsSpan(0, degree));
+                    nodes.SetInverseNorm(slot, options.Metric == DiskAnnMetric.Cosine && state != NodeState.Free
+                        ? Distance.VectorMath.InverseNorm(nodes.Vector(slot))
+                        : 0f);
+                }
+
+                graphChunks++;
+            }
+        }
+
+        if (graphChunks != _storedChunks)
+        {
+            throw Corrupt($"{_storedChunks} vector chunks but {graphChunks} graph chunks");
+        }
+
+        return entry;
+    }
+
+    private SqliteCallException Corrupt(string what)
+        => new(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Table}\" is corrupt: {what}");
+
+    /// <summary>Writes a slot's vector and record at once (a row just inserted).</summary>
+    public void WriteSlot(NodeStore nodes, int slot)
+    {
+        EnsureChunks(nodes);
+        var chunk = slot / nodes.ChunkSlots;
+        var within = slot % nodes.ChunkSlots;
+        var vector = nodes.Vector(slot);
+        if (BitConverter.IsLittleEndian)
+        {
+            _vectorBlob.Write(chunk, MemoryMarshal.AsBytes(vector), within * nodes.Dimension * sizeof(float));
+        }
+        else
+        {
+            var bytes = DiskAnnVector.ToBlob(vector);
+            _vectorBlob.Write(chunk, bytes, within * nodes.Dimension * sizeof(float));
+        }
+
+        WriteRecords(nodes, slot, slot);
+    }
+
+    /// <summary>Writes one slot's record (its state changed).</summary>
+    public void WriteRecord(NodeStore nodes, int slot)
+    {
+        EnsureChunks(nodes);
+        WriteRecords(nodes, slot, slot);
+    }
+
+    /// <summary>Writes the records of the dirty slots (one BLOB write per chunk touched) and the entry point.</summary>
+    public void WriteDirty(VamanaIndex index)
+    {
+        var nodes = index.Nodes;
+        EnsureChunks(nodes);
+        var dirty = index.DirtySlots;
+        if (dirty.Count > 0)
+        {
+            dirty.Sort();
+            var i = 0;
+            while (i < dirty.Count)
+            {
+                var chunk = dirty[i] / nodes.ChunkSlots;
+                var j = i;
+                while (j + 1 < dirty.Count && dirty[j + 1] / nodes.ChunkSlots == chunk)
+                {
+                    j++;
+                }
+
+                WriteRecords(nodes, dirty[i], dirty[j]);
+                i = j + 1;
+            }
+        }
+
+        if (index.HeaderDirty)
+        {
+            SetConfig("entry", index.Entry);
+        }
+
+        index.ClearDirty();
+    }
+
+    /// <summary>Writes the records of slots first..last, which lie in one chunk, in one BLOB write.</summary>
+    private void WriteRecords(NodeStore nodes, int first, int last)
+    {
+        var recordBytes = RecordBytes(nodes.MaxDegree);
+        var length = (last - first + 1) * recordBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var span = buffer.AsSpan(0, length);
+            span.Clear();
+            for (var slot = first; slot <= last; slot++)
+            {
+                var record = span.Slice((slot - first) * recordBytes, recordBytes);
+                BinaryPrimitives.WriteInt64LittleEndian(record, nodes.RowId(slot));
+                record[8] = (byte)nodes.State(slot);
+                var neighbors = nodes.Neighbors(slot);
+                BinaryPrimitives.WriteUInt16LittleEndian(record[10..], (ushort)neighbors.Length);
+                for (var j = 0; j < neighbors.Length; j++)
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(record[(RecordHeaderBytes + (4 * j))..], neighbors[j]);
+                }
+            }
+
+            _graphBlob.Write(first / nodes.ChunkSlots, span, (first % nodes.ChunkSlots) * recordBytes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Adds zero-filled chunk rows for chunks that exist in memory but not yet on disk.</summary>
+    private void EnsureChunks(NodeStore nodes)
+    {
+        while (_storedChunks < nodes.ChunkCount)
+        {
+            _insertChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("vectors")}(id, data) VALUES (?1, zeroblob(?2))");
+            _insertGraphChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("graph")}(id, data) VALUES (?1, zeroblob(?2))");
+            _insertChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * nodes.Dimension * sizeof(float));
+            _insertGraphChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * RecordBytes(nodes.MaxDegree));
+            try
+            {
+                _insertChunk.Step();
+                _insertGraphChunk.Step();
+            }
+            finally
+            {
+                _insertChunk.Reset();
+                _insertGraphChunk.Reset();
+            }
+
+            _storedChunks++;
+        }
+    }
+
+    private void SetConfig(string key, long value)
+    {
+        _setConfig ??= new SqliteStatement(_db, $"INSERT OR REPLACE INTO {Name("config")}(key, value) VALUES (?1, ?2)");
+        try
+        {
+            _setConfig.Bind(1, key).Bind(2, value).Step();
+        }
+        finally
+        {
+            _setConfig.Reset();
+        }
+    }
+
+    /// <summary>Ends incremental BLOB I/O; called at the end of every transaction (an open handle would hold it open).</summary>
+    public void CloseBlobs()
+    {
+        _vectorBlob.Close();
+        _graphBlob.Close();
+    }
+
+    public void Dispose()
+    {
+        CloseBlobs();
+        _dataVersion.Dispose();
+        _insertChunk?.Dispose();
+        _insertGraphChunk?.Dispose();
+        _setConfig?.Dispose();
+    }
+}

@@ -1,0 +1,396 @@
+using DiskAnn.Distance;
+using DiskAnn.Graph;
+using DiskAnn.Sqlite;
+using DiskAnn.Storage;
+
+namespace DiskAnn.VirtualTable;
+
+/// <summary>
+/// One diskann table on one connection: the graph cached in memory, kept equal to the shadow tables.
+/// Rows are written through to storage at once (as pending nodes); linking them into the graph is
+/// deferred to commit (xSync) or the next search, so a bulk load links in parallel batches. The cache is
+/// dropped when another connection commits (PRAGMA data_version) and when a rollback undoes our changes.
+/// </summary>
+internal sealed class DiskAnnTable : IDisposable
+{
+    /// <summary>Tombstones are consolidated once they are this fraction of the nodes (2%), to amortise the repair.</summary>
+    private const int ConsolidateEvery = 50;
+
+    private ShadowStorage _storage;
+    private readonly List<long> _savepoints = [];
+    private VamanaIndex? _index;
+    private long _dataVersion;
+    private long _changes;
+    private long _changesAtBegin;
+    private byte[] _allowed = [];
+
+    public DiskAnnTable(nint db, string schema, string name, GraphOptions options)
+    {
+        Db = db;
+        Schema = schema;
+        Name = name;
+        Options = options;
+        _storage = new ShadowStorage(db, schema, name);
+    }
+
+    public nint Db { get; }
+
+    public string Schema { get; }
+
+    public string Name { get; private set; }
+
+    public GraphOptions Options { get; }
+
+    /// <summary>The graph, loaded or reloaded if another connection has committed since.</summary>
+    public VamanaIndex Index
+    {
+        get
+        {
+            var version = _storage.DataVersion();
+            if (_index is null || version != _dataVersion)
+            {
+                _index = Load();
+                _dataVersion = version;
+            }
+
+            return _index;
+        }
+    }
+
+    private VamanaIndex Load()
+    {
+        var (chunkSlots, _) = _storage.ReadConfig(Options);
+        var nodes = new NodeStore(Options.Dimension, Options.MaxDegree, chunkSlots);
+        var entry = _storage.Load(nodes, Options);
+        var index = new VamanaIndex(Options, nodes);
+        index.AfterLoad(entry);
+        return index;
+    }
+
+    /// <summary>Runs a change to memory and storage; if anything fails half-way, the cache is dropped and reloaded from storage.</summary>
+    private void Change(Action<VamanaIndex> change)
+    {
+        var index = Index;
+        _changes++;
+        try
+        {
+            change(index);
+        }
+        catch
+        {
+            _index = null;
+            throw;
+        }
+    }
+
+    public long Insert(long? rowid, float[] vector, bool replace)
+    {
+        var index = Index;
+        var id = rowid ?? (index.LiveCount == 0 ? 1 : index.MaxRowId() + 1);
+        if (index.TryGetSlot(id, out _))
+        {
+            if (!replace)
+            {
+                throw new SqliteCallException(SqliteConstants.CONSTRAINT_PRIMARYKEY, $"UNIQUE constraint failed: {Name}.rowid (rowid {id} is already in the index)");
+            }
+
+            Delete(id);
+        }
+
+        Change(ix =>
+        {
+            var slot = ix.Add(id, vector);
+            _storage.WriteSlot(ix.Nodes, slot);
+        });
+        return id;
+    }
+
+    public void Delete(long rowid)
+    {
+        if (!Index.TryGetSlot(rowid, out var slot))
+        {
+            return;
+        }
+
+        Change(ix =>
+        {
+            ix.Remove(rowid);
+            _storage.WriteRecord(ix.Nodes, slot);
+        });
+    }
+
+    public void Update(long oldRowid, long newRowid, float[] vector, bool replace)
+    {
+        var index = Index;
+        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.Vector(slot).SequenceEqual(vector))
+        {
+            return;
+        }
+
+        if (oldRowid != newRowid && index.TryGetSlot(newRowid, out _) && !replace)
+        {
+            throw new SqliteCallException(SqliteConstants.CONSTRAINT_PRIMARYKEY, $"UNIQUE constraint failed: {Name}.rowid (rowid {newRowid} is already in the index)");
+        }
+
+        // FreshDiskANN's update: the old node becomes a tombstone, the new vector a new node.
+        Delete(oldRowid);
+        Insert(newRowid, vector, replace);
+    }
+
+    /// <summary>
+    /// The k nearest rows, nearest first, into the result arrays; returns how many. With an allowed set
+    /// (rowid IN ...) it returns the k nearest allowed rows: an exact scan of them when they are few, a graph
+    /// search that walks through every node but keeps only allowed ones when they are many.
+    /// </summary>
+    public int Search(float[] query, int k, int listSize, HashSet<long>? allowed, long[] rowids, float[] distances)
+    {
+        var index = Index;
+        index.LinkPending();
+        var nodes = index.Nodes;
+        var inverse = Options.Metric == DiskAnnMetric.Cosine ? VectorMath.InverseNorm(query) : 0f;
+        var list = Math.Max(listSize, k);
+        var live = index.LiveCount;
+        var scratch = index.RentScratch();
+        try
+        {
+            if (allowed is null)
+            {
+                while (true)
+                {
+                    index.GreedySearch(query, inverse, list, scratch, recordExpanded: false);
+                    var found = Collect(scratch, nodes, k, null, rowids, distances);
+                    if (found >= Math.Min(k, live) || list >= live + index.DeletedCount)
+                    {
+                        return found;
+                    }
+
+                    list *= 2; // tombstones took places in the list
+                }
+            }
+
+            return FilteredSearch(index, query, inverse, k, list, allowed, scratch, rowids, distances);
+        }
+        finally
+        {
+            index.ReturnScratch(scratch);
+        }
+    }
+
+    private int FilteredSearch(VamanaIndex index, float[] query, float inverse, int k, int list, HashSet<long> allowed, SearchScratch scratch, long[] rowids, float[] distances)
+    {
+        var nodes = index.Nodes;
+        if (_allowed.Length < nodes.SlotCount)
+        {
+            _allowed = new byte[nodes.SlotCount];
+        }
+
+        var slots = new List<int>(Math.Min(allowed.Count, index.LiveCount));
+        foreach (var rowid in allowed)
+        {
+            if (index.TryGetSlot(rowid, out var slot))
+            {
+                slots.Add(slot);
+                _allowed[slot] = 1;
+            }
+        }
+
+        try
+        {
+            var matching = slots.Count;
+            if (matching == 0)
+            {
+                return 0;
+            }
+
+            // Widen the list by the inverse selectivity so that about k allowed nodes land in it, and
+            // compare the cost with an exact scan of the allowed rows (about list * R distances vs. one each).
+            var selectivity = (double)matching / index.LiveCount;
+            var widened = (int)Math.Min(TableOptions.MaxListSize, Math.Ceiling(list / selectivity));
+            if (matching > (long)widened * Options.MaxDegree)
+            {
+                index.GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
+                var found = Collect(scratch, nodes, k, _allowed, rowids, distances);
+                if (found >= Math.Min(k, matching))
+                {
+                    return found;
+                }
+            }
+
+            index.ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, scratch);
+            return Collect(scratch, nodes, k, null, rowids, distances);
+        }
+        finally
+        {
+            foreach (var slot in slots)
+            {
+                _allowed[slot] = 0;
+            }
+        }
+    }
+
+    private static int Collect(SearchScratch scratch, NodeStore nodes, int k, byte[]? allowed, long[] rowids, float[] distances)
+    {
+        var found = 0;
+        for (var i = 0; i < scratch.PoolCount && found < k; i++)
+        {
+            var slot = scratch.PoolSlots[i];
+            if (nodes.State(slot) != NodeState.Linked || (allowed is not null && allowed[slot] == 0))
+            {
+                continue;
+            }
+
+            rowids[found] = nodes.RowId(slot);
+            distances[found++] = scratch.PoolDistances[i];
+        }
+
+        return found;
+    }
+
+    /// <summary>Runs a command written to the hidden command column (FTS5 style).</summary>
+    public void Command(string command)
+    {
+        switch (command.Trim().ToLowerInvariant())
+        {
+            case "integrity-check":
+                var problems = CheckIntegrity();
+                if (problems.Count > 0)
+                {
+                    throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Name}\" failed its integrity check: {string.Join("; ", problems)}");
+                }
+
+                break;
+            case "optimize":
+                Change(ix =>
+                {
+                    ix.LinkPending();
+                    ix.ConsolidateDeletes();
+                    _storage.WriteDirty(ix);
+                });
+                break;
+            case "rebuild":
+                Change(ix =>
+                {
+                    ix.Rebuild();
+                    _storage.WriteDirty(ix);
+                });
+                break;
+            default:
+                throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: unknown command '{command}' (the commands are integrity-check, optimize, rebuild)");
+        }
+    }
+
+    /// <summary>Checks the graph as stored (not the cache), so what a reopen would see is what is verified.</summary>
+    public List<string> CheckIntegrity()
+    {
+        var stored = Load();
+        return IntegrityCheck.Run(stored.Nodes, stored.Entry);
+    }
+
+    public void Begin()
+    {
+        _changesAtBegin = _changes;
+        _savepoints.Clear();
+    }
+
+    /// <summary>xSync: before the commit, link what is pending, repair deletes when due, and write every changed record.</summary>
+    public void Sync()
+    {
+        if (_changes == _changesAtBegin && _index is not null && _index.PendingCount == 0 && _index.DirtySlots.Count == 0)
+        {
+            _storage.CloseBlobs();
+            return;
+        }
+
+        var index = Index;
+        try
+        {
+            index.LinkPending();
+            if (index.DeletedCount > 0 && (long)index.DeletedCount * ConsolidateEvery >= index.LiveCount + index.DeletedCount)
+            {
+                index.ConsolidateDeletes();
+            }
+
+            _storage.WriteDirty(index);
+        }
+        catch
+        {
+            _index = null;
+            throw;
+        }
+        finally
+        {
+            _storage.CloseBlobs();
+        }
+    }
+
+    public void CloseBlobs() => _storage.CloseBlobs();
+
+    public void Commit()
+    {
+        _storage.CloseBlobs();
+        _savepoints.Clear();
+        _changesAtBegin = _changes;
+    }
+
+    public void Rollback()
+    {
+        _storage.CloseBlobs();
+        _savepoints.Clear();
+        if (_changes != _changesAtBegin)
+        {
+            _index = null;
+        }
+
+        _changesAtBegin = _changes;
+    }
+
+    public void Savepoint(int level)
+    {
+        while (_savepoints.Count <= level)
+        {
+            _savepoints.Add(_changes);
+        }
+
+        _savepoints[level] = _changes;
+        _savepoints.RemoveRange(level + 1, _savepoints.Count - level - 1);
+    }
+
+    public void Release(int level)
+    {
+        if (level < _savepoints.Count)
+        {
+            _savepoints.RemoveRange(level, _savepoints.Count - level);
+        }
+    }
+
+    public void RollbackTo(int level)
+    {
+        var since = level < _savepoints.Count ? _savepoints[level] : _changesAtBegin;
+        if (since != _changes)
+        {
+            // Storage was rolled back by SQLite; the cache follows by reloading.
+            _storage.CloseBlobs();
+            _index = null;
+            _changes++;
+            Savepoint(level);
+        }
+    }
+
+    public void Rename(string newName)
+    {
+        _storage.CloseBlobs();
+        ShadowStorage.Rename(Db, Schema, Name, newName);
+        Name = newName;
+        _storage.Dispose();
+        _index = null;
+        _storage = new ShadowStorage(Db, Schema, newName);
+    }
+
+    public void Drop()
+    {
+        _storage.Dispose();
+        ShadowStorage.Drop(Db, Schema, Name);
+    }
+
+    public void Dispose() => _storage.Dispose();
+}

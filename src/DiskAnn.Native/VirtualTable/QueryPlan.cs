@@ -1,0 +1,35 @@
+namespace DiskAnn.VirtualTable;
+
+/// <summary>
+/// The idxNum xBestIndex hands to xFilter: which constraints the plan uses. xFilter receives their values in
+/// argv in the order of these bits, lowest first.
+/// </summary>
+[Flags]
+internal enum QueryPlan
+{
+    FullScan = 0,
+    Match = 1,
+    K = 2,
+    SearchListSize = 4,
+    Limit = 8,
+    Offset = 16,
+    RowIdEquals = 32,
+    RowIdIn = 64,
+}
+
+/// <summary>The columns the table declares, by index.</summary>
+internal static class Columns
+{
+    public const int Vector = 0;
+    public const int Distance = 1;
+    public const int K = 2;
+    public const int SearchListSize = 3;
+
+    /// <summary>The hidden column named after the table, written to run commands (as FTS5 does).</summary>
+    public const int Command = 4;
+
+    public const int RowId = -1;
+
+    public static string Declaration(string table)
+        => $"CREATE TABLE x(vector BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, search_list_size INTEGER HIDDEN, {Storage.ShadowStorage.Quote(table)} HIDDEN)";
+}

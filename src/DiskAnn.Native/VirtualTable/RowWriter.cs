@@ -1,0 +1,62 @@
+using DiskAnn.Sqlite;
+
+namespace DiskAnn.VirtualTable;
+
+/// <summary>
+/// xUpdate: argc 1 is a DELETE, argv[0] NULL an INSERT (or a command written to the column named after
+/// the table), otherwise an UPDATE of the row argv[0] to rowid argv[1]. Arguments are checked before
+/// anything changes, so a bad row leaves the index as it was.
+/// </summary>
+internal static unsafe class RowWriter
+{
+    public static void Run(DiskAnnTable table, ReadOnlySpan<nint> argv, long* newRowid)
+    {
+        try
+        {
+            Write(table, argv, newRowid);
+        }
+        finally
+        {
+            // An open BLOB handle counts as a statement in progress and would block COMMIT.
+            table.CloseBlobs();
+        }
+    }
+
+    private static void Write(DiskAnnTable table, ReadOnlySpan<nint> argv, long* newRowid)
+    {
+        if (argv.Length == 1)
+        {
+            table.Delete(ReadRowId(argv[0]));
+            return;
+        }
+
+        var command = argv[2 + Columns.Command];
+        if (SqliteValues.IsNull(argv[0]) && !SqliteValues.IsNull(command))
+        {
+            table.Command(SqliteValues.ReadText(command) ?? "");
+            return;
+        }
+
+        long? rowid = SqliteValues.IsNull(argv[1]) ? null : ReadRowId(argv[1]);
+        var vector = SqliteValues.ReadVector(argv[2 + Columns.Vector], table.Options.Dimension, "vector");
+        var replace = SqliteApi.vtab_on_conflict(table.Db) == SqliteConstants.REPLACE;
+        if (SqliteValues.IsNull(argv[0]))
+        {
+            *newRowid = table.Insert(rowid, vector, replace);
+            return;
+        }
+
+        var oldRowid = ReadRowId(argv[0]);
+        table.Update(oldRowid, rowid ?? oldRowid, vector, replace);
+    }
+
+    private static long ReadRowId(nint value)
+    {
+        if (SqliteApi.value_numeric_type(value) != SqliteConstants.INTEGER)
+        {
+            throw new SqliteCallException(SqliteConstants.MISMATCH, "diskann: rowid must be an integer");
+        }
+
+        return SqliteApi.value_int64(value);
+    }
+}

@@ -1,0 +1,71 @@
+using DiskAnn.Distance;
+using DiskAnn.Sqlite;
+
+namespace DiskAnn.VirtualTable;
+
+/// <summary>Reads the sqlite3_value arguments of the module's callbacks, with an error that names the problem for bad ones.</summary>
+internal static unsafe class SqliteValues
+{
+    /// <summary>A vector argument: a BLOB of exactly <paramref name="dimension"/> finite float32 values.</summary>
+    public static float[] ReadVector(nint value, int dimension, string what)
+    {
+        var expected = dimension * sizeof(float);
+        var type = SqliteApi.value_type(value);
+        switch (type)
+        {
+            case SqliteConstants.NULL:
+                throw Error(SqliteConstants.CONSTRAINT, $"diskann: {what} is NULL; expected a BLOB of {dimension} float32 values ({expected} bytes)");
+            case SqliteConstants.TEXT:
+                throw Error(SqliteConstants.MISMATCH, $"diskann: {what} is TEXT; expected a BLOB of {dimension} float32 values ({expected} bytes). Convert JSON text with vector_from_json('[...]')");
+            case SqliteConstants.INTEGER:
+            case SqliteConstants.FLOAT:
+                throw Error(SqliteConstants.MISMATCH, $"diskann: {what} is a number; expected a BLOB of {dimension} float32 values ({expected} bytes)");
+        }
+
+        var bytes = SqliteApi.value_bytes(value);
+        if (bytes != expected)
+        {
+            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} has {bytes} bytes ({bytes / 4.0:0.##} float32 values) but the index has dimension {dimension} ({expected} bytes)");
+        }
+
+        var vector = DiskAnnVector.FromBlob(new ReadOnlySpan<byte>(SqliteApi.value_blob(value), bytes));
+        var bad = VectorMath.IndexOfNonFinite(vector);
+        if (bad >= 0)
+        {
+            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} has a NaN or infinite value at index {bad}");
+        }
+
+        return vector;
+    }
+
+    /// <summary>An integer argument (k, search_list_size, a rowid) within [min, max].</summary>
+    public static long ReadInteger(nint value, string what, long min, long max)
+    {
+        if (SqliteApi.value_numeric_type(value) != SqliteConstants.INTEGER)
+        {
+            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} must be an integer, got {Describe(value)}");
+        }
+
+        var number = SqliteApi.value_int64(value);
+        if (number < min || number > max)
+        {
+            throw Error(SqliteConstants.RANGE, $"diskann: {what} must be from {min} to {max}, got {number}");
+        }
+
+        return number;
+    }
+
+    public static bool IsNull(nint value) => SqliteApi.value_type(value) == SqliteConstants.NULL;
+
+    public static string? ReadText(nint value) => Utf8.Read(SqliteApi.value_text(value));
+
+    private static string Describe(nint value) => SqliteApi.value_type(value) switch
+    {
+        SqliteConstants.NULL => "NULL",
+        SqliteConstants.BLOB => "a BLOB",
+        SqliteConstants.TEXT => $"'{ReadText(value)}'",
+        _ => SqliteApi.value_double(value).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static SqliteCallException Error(int code, string message) => new(code, message);
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using DiskAnn.Graph;
+using DiskAnn.Sqlite;
+
+namespace DiskAnn.VirtualTable;
+
+/// <summary>
+/// Parses the arguments of <c>CREATE VIRTUAL TABLE ... USING diskann(dimension=384, metric=cosine, ...)</c>.
+/// Every option is checked; an unknown, repeated or out-of-range option fails CREATE with a message naming it.
+/// </summary>
+internal static class TableOptions
+{
+    public const int MaxDimension = 16000;
+    public const int DefaultMaxDegree = 32;
+    public const int DefaultBuildListSize = 100;
+    public const int DefaultSearchListSize = 64;
+    public const float DefaultAlpha = 1.2f;
+
+    /// <summary>The ceiling for k and search_list_size: far above any useful value, low enough to bound memory.</summary>
+    public const int MaxListSize = 10000;
+
+    private static readonly string[] Known = ["dimension", "metric", "max_degree", "build_search_list_size", "alpha", "search_list_size"];
+
+    public static GraphOptions Parse(IReadOnlyList<string> arguments)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var argument in arguments)
+        {
+            var text = argument.Trim();
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            var equals = text.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw Fail($"diskann: cannot read option '{text}': write name=value, for example dimension=384");
+            }
+
+            var name = text[..equals].Trim().ToLowerInvariant();
+            var value = Unquote(text[(equals + 1)..].Trim());
+            if (!Known.Contains(name))
+            {
+                throw Fail($"diskann: unknown option '{name}' (the options are {string.Join(", ", Known)})");
+            }
+
+            if (!values.TryAdd(name, value))
+            {
+                throw Fail($"diskann: option '{name}' is given twice");
+            }
+        }
+
+        if (!values.TryGetValue("dimension", out var dimensionText))
+        {
+            throw Fail("diskann: option 'dimension' is required, for example diskann(dimension=384)");
+        }
+
+        var dimension = Integer("dimension", dimensionText, 1, MaxDimension);
+        var metric = DiskAnnMetric.Cosine;
+        if (values.TryGetValue("metric", out var metricText))
+        {
+            metric = metricText.ToLowerInvariant() switch
+            {
+                "cosine" => DiskAnnMetric.Cosine,
+                "l2" => DiskAnnMetric.L2,
+                "dot" => DiskAnnMetric.Dot,
+                _ => throw Fail($"diskann: option 'metric' must be cosine, l2 or dot, got '{metricText}'"),
+            };
+        }
+
+        var maxDegree = values.TryGetValue("max_degree", out var r) ? Integer("max_degree", r, 2, 256) : DefaultMaxDegree;
+        var buildList = values.TryGetValue("build_search_list_size", out var lb) ? Integer("build_search_list_size", lb, 1, MaxListSize) : Math.Max(DefaultBuildListSize, maxDegree);
+        var searchList = values.TryGetValue("search_list_size", out var ls) ? Integer("search_list_size", ls, 1, MaxListSize) : DefaultSearchListSize;
+        var alpha = DefaultAlpha;
+        if (values.TryGetValue("alpha", out var alphaText))
+        {
+            if (!float.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out alpha) || !(alpha >= 1f && alpha <= 4f))
+            {
+                throw Fail($"diskann: option 'alpha' must be a number from 1 to 4, got '{alphaText}'");
+            }
+        }
+
+        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList);
+    }
+
+    /// <summary>The options as a CREATE argument list, for messages and for tools that rebuild the declaration.</summary>
+    public static string Format(GraphOptions o) => string.Create(CultureInfo.InvariantCulture,
+        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}");
+
+    private static int Integer(string name, string text, int min, int max)
+    {
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw Fail($"diskann: option '{name}' must be an integer from {min} to {max}, got '{text}'");
+        }
+
+        return value;
+    }
+
+    private static string Unquote(string value)
+        => value.Length >= 2 && (value[0] == '\'' || value[0] == '"') && value[^1] == value[0] ? value[1..^1] : value;
+
+    private static SqliteCallException Fail(string message) => new(SqliteConstants.ERROR, message);
+}
