@@ -1,0 +1,57 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+// ReSharper disable once CheckNamespace
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Declares <c>diskann</c> vector indexes on entity types.</summary>
+public static class DiskAnnEntityTypeBuilderExtensions
+{
+    /// <summary>
+    /// Indexes a vector property (<c>float[]</c> or <c>ReadOnlyMemory&lt;float&gt;</c>, stored as a float32 BLOB) with a
+    /// <c>diskann</c> virtual table that migrations and <c>EnsureCreated</c> create and triggers keep in step with the table.
+    /// The entity needs a single integer primary key: it is the rowid of the index.
+    /// </summary>
+    /// <param name="entityTypeBuilder">The entity type.</param>
+    /// <param name="propertyExpression">The vector property, for example <c>d =&gt; d.Embedding</c>.</param>
+    /// <param name="dimension">The number of floats in each vector (1 to 16000).</param>
+    public static DiskAnnIndexBuilder HasDiskAnnIndex<TEntity>(
+        this EntityTypeBuilder<TEntity> entityTypeBuilder,
+        Expression<Func<TEntity, object?>> propertyExpression,
+        int dimension)
+        where TEntity : class
+    {
+        ArgumentNullException.ThrowIfNull(entityTypeBuilder);
+        ArgumentNullException.ThrowIfNull(propertyExpression);
+        return Configure(entityTypeBuilder.HasIndex(propertyExpression), dimension);
+    }
+
+    /// <summary>
+    /// Indexes the vector property named <paramref name="propertyName" /> with a <c>diskann</c> virtual table.
+    /// </summary>
+    /// <param name="entityTypeBuilder">The entity type.</param>
+    /// <param name="propertyName">The vector property.</param>
+    /// <param name="dimension">The number of floats in each vector (1 to 16000).</param>
+    public static DiskAnnIndexBuilder HasDiskAnnIndex(
+        this EntityTypeBuilder entityTypeBuilder,
+        string propertyName,
+        int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(entityTypeBuilder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(propertyName);
+        return Configure(entityTypeBuilder.HasIndex(propertyName), dimension);
+    }
+
+    private static DiskAnnIndexBuilder Configure(IndexBuilder indexBuilder, int dimension)
+    {
+        new DiskAnnIndexOptions(dimension).Validate();
+        indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Dimension, dimension);
+        if (indexBuilder.Metadata.FindAnnotation(DiskAnnAnnotationNames.Metric) is null)
+        {
+            indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Metric, "cosine");
+        }
+
+        return new DiskAnnIndexBuilder(indexBuilder);
+    }
+}

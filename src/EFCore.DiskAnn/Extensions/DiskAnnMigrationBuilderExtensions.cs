@@ -1,0 +1,77 @@
+using DiskAnn;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations.Builders;
+
+// ReSharper disable once CheckNamespace
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary><c>diskann</c> indexes in hand-written migrations.</summary>
+public static class DiskAnnMigrationBuilderExtensions
+{
+    /// <summary>
+    /// Creates a <c>diskann</c> virtual table named <paramref name="name" /> over the float32 BLOB column
+    /// <paramref name="column" /> of <paramref name="table" />, fills it with the rows already there, and adds the triggers
+    /// that keep it in step (the same SQL a generated migration runs).
+    /// </summary>
+    /// <param name="migrationBuilder">The migration.</param>
+    /// <param name="name">The virtual table's name.</param>
+    /// <param name="table">The entity table.</param>
+    /// <param name="column">The vector column.</param>
+    /// <param name="dimension">The number of floats in each vector.</param>
+    /// <param name="metric">The distance: cosine (default), l2 or dot.</param>
+    /// <param name="keyColumn">The table's integer primary key column, used as the rowid of the index.</param>
+    /// <param name="maxDegree">The module's <c>max_degree</c>, or <see langword="null" /> for its default.</param>
+    /// <param name="buildSearchListSize">The module's <c>build_search_list_size</c>, or <see langword="null" /> for its default.</param>
+    /// <param name="alpha">The module's <c>alpha</c>, or <see langword="null" /> for its default.</param>
+    /// <param name="searchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
+    public static OperationBuilder<CreateIndexOperation> CreateDiskAnnIndex(
+        this MigrationBuilder migrationBuilder,
+        string name,
+        string table,
+        string column,
+        int dimension,
+        DiskAnnMetric metric = DiskAnnMetric.Cosine,
+        string keyColumn = "Id",
+        int? maxDegree = null,
+        int? buildSearchListSize = null,
+        double? alpha = null,
+        int? searchListSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(migrationBuilder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyColumn);
+
+        var options = new DiskAnnIndexOptions(dimension, metric, maxDegree, buildSearchListSize, alpha, searchListSize);
+        options.Validate();
+        var operation = new CreateIndexOperation { Name = name, Table = table, Columns = [column] };
+        foreach (var (annotation, value) in options.ToAnnotations())
+        {
+            operation.AddAnnotation(annotation, value);
+        }
+
+        operation.AddAnnotation(DiskAnnAnnotationNames.KeyColumn, keyColumn);
+        migrationBuilder.Operations.Add(operation);
+        return new OperationBuilder<CreateIndexOperation>(operation);
+    }
+
+    /// <summary>Drops the <c>diskann</c> virtual table <paramref name="name" />, its shadow tables and its triggers.</summary>
+    /// <param name="migrationBuilder">The migration.</param>
+    /// <param name="name">The virtual table's name.</param>
+    /// <param name="table">The entity table (informational).</param>
+    public static OperationBuilder<DropIndexOperation> DropDiskAnnIndex(
+        this MigrationBuilder migrationBuilder,
+        string name,
+        string? table = null)
+    {
+        ArgumentNullException.ThrowIfNull(migrationBuilder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var operation = new DropIndexOperation { Name = name, Table = table };
+        operation.AddAnnotation(DiskAnnAnnotationNames.Index, true);
+        migrationBuilder.Operations.Add(operation);
+        return new OperationBuilder<DropIndexOperation>(operation);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using DiskAnn;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace Microsoft.EntityFrameworkCore.Metadata;
+
+/// <summary>The options of one <c>diskann</c> index, as written in <c>CREATE VIRTUAL TABLE ... USING diskann(...)</c>.</summary>
+/// <param name="Dimension">Number of float32 values in each vector.</param>
+/// <param name="Metric">The distance the index orders by.</param>
+/// <param name="MaxDegree">The module's <c>max_degree</c> (R), or <see langword="null" /> for its default.</param>
+/// <param name="BuildSearchListSize">The module's <c>build_search_list_size</c>, or <see langword="null" /> for its default.</param>
+/// <param name="Alpha">The module's <c>alpha</c>, or <see langword="null" /> for its default.</param>
+/// <param name="SearchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
+public sealed record DiskAnnIndexOptions(
+    int Dimension,
+    DiskAnnMetric Metric = DiskAnnMetric.Cosine,
+    int? MaxDegree = null,
+    int? BuildSearchListSize = null,
+    double? Alpha = null,
+    int? SearchListSize = null)
+{
+    /// <summary>The largest dimension the module accepts.</summary>
+    public const int MaxDimension = 16000;
+
+    /// <summary>Reads the options from annotations, or returns <see langword="null" /> when they do not describe a <c>diskann</c> index.</summary>
+    public static DiskAnnIndexOptions? FromAnnotations(IReadOnlyAnnotatable annotatable)
+        => FromAnnotations(name => annotatable.FindAnnotation(name)?.Value);
+
+    /// <summary>Reads the options from a set of annotations, or returns <see langword="null" /> when they do not describe a <c>diskann</c> index.</summary>
+    public static DiskAnnIndexOptions? FromAnnotations(IEnumerable<IAnnotation> annotations)
+    {
+        var list = annotations as IReadOnlyCollection<IAnnotation> ?? annotations.ToList();
+        return FromAnnotations(name => list.FirstOrDefault(a => a.Name == name)?.Value);
+    }
+
+    private static DiskAnnIndexOptions? FromAnnotations(Func<string, object?> find)
+    {
+        var dimension = find(DiskAnnAnnotationNames.Dimension);
+        if (dimension is null)
+        {
+            return null;
+        }
+
+        return new DiskAnnIndexOptions(
+            Convert.ToInt32(dimension, CultureInfo.InvariantCulture),
+            find(DiskAnnAnnotationNames.Metric) is { } metric ? ParseMetric(metric) : DiskAnnMetric.Cosine,
+            ToInt(find(DiskAnnAnnotationNames.MaxDegree)),
+            ToInt(find(DiskAnnAnnotationNames.BuildSearchListSize)),
+            find(DiskAnnAnnotationNames.Alpha) is { } alpha ? Convert.ToDouble(alpha, CultureInfo.InvariantCulture) : null,
+            ToInt(find(DiskAnnAnnotationNames.SearchListSize)));
+
+        static int? ToInt(object? value) => value is null ? null : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The annotations that describe these options (only the options that are set).</summary>
+    public IEnumerable<KeyValuePair<string, object>> ToAnnotations()
+    {
+        yield return new(DiskAnnAnnotationNames.Dimension, Dimension);
+        yield return new(DiskAnnAnnotationNames.Metric, FormatMetric(Metric));
+        if (MaxDegree is { } maxDegree)
+        {
+            yield return new(DiskAnnAnnotationNames.MaxDegree, maxDegree);
+        }
+
+        if (BuildSearchListSize is { } buildSearchListSize)
+        {
+            yield return new(DiskAnnAnnotationNames.BuildSearchListSize, buildSearchListSize);
+        }
+
+        if (Alpha is { } alpha)
+        {
+            yield return new(DiskAnnAnnotationNames.Alpha, alpha);
+        }
+
+        if (SearchListSize is { } searchListSize)
+        {
+            yield return new(DiskAnnAnnotationNames.SearchListSize, searchListSize);
+        }
+    }
+
+    /// <summary>The module arguments, for example <c>dimension=384, metric=cosine</c>.</summary>
+    public string ToModuleArguments()
+    {
+        var builder = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"dimension={Dimension}, metric={FormatMetric(Metric)}");
+        if (MaxDegree is { } maxDegree)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $", max_degree={maxDegree}");
+        }
+
+        if (BuildSearchListSize is { } buildSearchListSize)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $", build_search_list_size={buildSearchListSize}");
+        }
+
+        if (Alpha is { } alpha)
+        {
+            builder.Append(", alpha=").Append(alpha.ToString("R", CultureInfo.InvariantCulture));
+        }
+
+        if (SearchListSize is { } searchListSize)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $", search_list_size={searchListSize}");
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Throws when an option is out of the range the module accepts.</summary>
+    public void Validate()
+    {
+        if (Dimension is < 1 or > MaxDimension)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Dimension), Dimension, $"A diskann index's dimension must be between 1 and {MaxDimension}.");
+        }
+
+        if (!Enum.IsDefined(Metric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Unknown DiskAnnMetric.");
+        }
+
+        if (MaxDegree is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxDegree), MaxDegree, "max_degree must be positive.");
+        }
+
+        if (BuildSearchListSize is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BuildSearchListSize), BuildSearchListSize, "build_search_list_size must be positive.");
+        }
+
+        if (Alpha is { } alpha && (double.IsNaN(alpha) || alpha < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "alpha must be at least 1.");
+        }
+
+        if (SearchListSize is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SearchListSize), SearchListSize, "search_list_size must be positive.");
+        }
+    }
+
+    /// <summary>The module's spelling of a metric: <c>cosine</c>, <c>l2</c> or <c>dot</c>.</summary>
+    public static string FormatMetric(DiskAnnMetric metric)
+        => metric switch
+        {
+            DiskAnnMetric.Cosine => "cosine",
+            DiskAnnMetric.L2 => "l2",
+            DiskAnnMetric.Dot => "dot",
+            _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown DiskAnnMetric."),
+        };
+
+    /// <summary>Parses <c>cosine</c>, <c>l2</c> or <c>dot</c> (or the enum's own names, or its number).</summary>
+    public static DiskAnnMetric ParseMetric(object value)
+        => value switch
+        {
+            DiskAnnMetric metric => metric,
+            string s when s.Equals("cosine", StringComparison.OrdinalIgnoreCase) => DiskAnnMetric.Cosine,
+            string s when s.Equals("l2", StringComparison.OrdinalIgnoreCase) => DiskAnnMetric.L2,
+            string s when s.Equals("dot", StringComparison.OrdinalIgnoreCase) => DiskAnnMetric.Dot,
+            int i when Enum.IsDefined((DiskAnnMetric)i) => (DiskAnnMetric)i,
+            _ => throw new InvalidOperationException($"'{value}' is not a diskann metric: use cosine, l2 or dot."),
+        };
+
+    /// <summary>The name of the exact SQL function for a metric, for example <c>vector_distance_cosine</c>.</summary>
+    public static string DistanceFunctionName(DiskAnnMetric metric) => "vector_distance_" + FormatMetric(metric);
+}

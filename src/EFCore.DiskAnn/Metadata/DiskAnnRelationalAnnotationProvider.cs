@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Sqlite.Metadata.Internal;
+
+namespace Microsoft.EntityFrameworkCore.Metadata;
+
+/// <summary>
+/// Copies the <c>diskann</c> annotations of an EF Core index onto the relational model's index (adding the key column),
+/// so that the migrations differ sees them and writes them onto <c>CreateIndexOperation</c>.
+/// </summary>
+public class DiskAnnRelationalAnnotationProvider : SqliteAnnotationProvider
+{
+    /// <summary>Creates the provider.</summary>
+    public DiskAnnRelationalAnnotationProvider(RelationalAnnotationProviderDependencies dependencies)
+        : base(dependencies)
+    {
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<IAnnotation> For(ITableIndex index, bool designTime)
+    {
+        foreach (var annotation in base.For(index, designTime))
+        {
+            yield return annotation;
+        }
+
+        var modelIndex = index.MappedIndexes.FirstOrDefault(i => i.IsDiskAnnIndex());
+        if (modelIndex is null)
+        {
+            yield break;
+        }
+
+        foreach (var annotation in modelIndex.GetAnnotations())
+        {
+            if (annotation.Name.StartsWith(DiskAnnAnnotationNames.Prefix, StringComparison.Ordinal))
+            {
+                yield return annotation;
+            }
+        }
+
+        if (index.Table.PrimaryKey is { Columns: [var keyColumn] })
+        {
+            yield return new Annotation(DiskAnnAnnotationNames.KeyColumn, keyColumn.Name);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
+
+namespace Microsoft.EntityFrameworkCore.Migrations;
+
+/// <summary>
+/// SQLite's migrations SQL generator, plus <c>diskann</c> indexes: a <c>CreateIndexOperation</c> carrying the
+/// <c>DiskAnn:</c> annotations becomes <c>CREATE VIRTUAL TABLE ... USING diskann(...)</c>, a copy of the existing vectors
+/// and three triggers; its drop removes them; dropping the table drops its indexes; and after a SQLite table rebuild
+/// (<c>AlterColumn</c> and friends) the triggers are created again on the new table while the index keeps its data.
+/// </summary>
+public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
+{
+    private const string RebuildPrefix = "ef_temp_";
+
+    // Names of the diskann indexes that the migration's own operations create (and so must be built and filled once).
+    private readonly HashSet<string> _pendingCreates = new(StringComparer.Ordinal);
+
+    // Names of the diskann virtual tables created so far in this batch.
+    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the generator.</summary>
+    public DiskAnnMigrationsSqlGenerator(
+        MigrationsSqlGeneratorDependencies dependencies,
+        IRelationalAnnotationProvider migrationsAnnotations)
+        : base(dependencies, migrationsAnnotations)
+        => SchemaSql = new DiskAnnSchemaSql(dependencies.SqlGenerationHelper);
+
+    /// <summary>The SQL text of the <c>diskann</c> statements.</summary>
+    protected virtual DiskAnnSchemaSql SchemaSql { get; }
+
+    /// <summary>Whether a migration operation is about a <c>diskann</c> index.</summary>
+    public static bool IsDiskAnn(MigrationOperation operation)
+        => operation.GetAnnotations().Any(a => a.Name.StartsWith(DiskAnnAnnotationNames.Prefix, StringComparison.Ordinal));
+
+    /// <inheritdoc />
+    public override IReadOnlyList<MigrationCommand> Generate(
+        IReadOnlyList<MigrationOperation> operations,
+        IModel? model = null,
+        MigrationsSqlGenerationOptions options = MigrationsSqlGenerationOptions.Default)
+    {
+        _pendingCreates.Clear();
+        _created.Clear();
+        var rewritten = new List<MigrationOperation>(operations.Count);
+        foreach (var operation in operations)
+        {
+            switch (operation)
+            {
+                // SQLite cannot rename an index, so EF Core drops and recreates it; do the same for a diskann index, with
+                // the annotations that say what to drop (the virtual table and its triggers) and what to build.
+                case RenameIndexOperation rename
+                    when FindIndex(model, rename.Table, rename.Schema, rename.NewName) is { } index && index.GetDiskAnnOptions() is not null:
+                {
+                    var drop = new DropIndexOperation { Name = rename.Name, Table = rename.Table, Schema = rename.Schema };
+                    drop.AddAnnotation(DiskAnnAnnotationNames.Index, true);
+                    rewritten.Add(drop);
+                    var create = CreateIndexOperation.CreateFrom(index);
+                    _pendingCreates.Add(create.Name);
+                    rewritten.Add(create);
+                    break;
+                }
+
+                case CreateIndexOperation create when IsDiskAnn(create):
+                    _pendingCreates.Add(create.Name);
+                    rewritten.Add(create);
+                    break;
+
+                default:
+                    rewritten.Add(operation);
+                    break;
+            }
+        }
+
+        return base.Generate(rewritten, model, options);
+    }
+
+    /// <inheritdoc />
+    protected override void Generate(
+        CreateIndexOperation operation,
+        IModel? model,
+        MigrationCommandListBuilder builder,
+        bool terminate = true)
+    {
+        var options = DiskAnnIndexOptions.FromAnnotations(operation.GetAnnotations());
+        if (options is null)
+        {
+            base.Generate(operation, model, builder, terminate);
+            return;
+        }
+
+        options.Validate();
+        if (operation.Columns is not [var vectorColumn])
+        {
+            throw new InvalidOperationException($"The diskann index '{operation.Name}' must cover exactly one column.");
+        }
+
+        var table = operation.Table;
+        if (table.StartsWith(RebuildPrefix, StringComparison.Ordinal))
+        {
+            // Never happens for non-unique indexes today; if SQLite's rebuild ever creates it on the temporary table,
+            // the triggers would be dropped with the rename anyway: create it after the rename instead.
+            return;
+        }
+
+        var keyColumn = operation.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
+            ?? FindKeyColumn(model, table, operation.Schema)
+            ?? "rowid";
+
+        // Build and fill the virtual table once per migration; a second CreateIndexOperation for the same index is the
+        // one SQLite's table rebuild adds after "ALTER TABLE ef_temp_X RENAME TO X": then only the triggers are missing.
+        if (_pendingCreates.Contains(operation.Name) && _created.Add(operation.Name))
+        {
+            Statement(builder, SchemaSql.CreateVirtualTable(operation.Name, options));
+            Statement(builder, SchemaSql.Populate(operation.Name, table, operation.Schema, keyColumn, vectorColumn));
+        }
+
+        foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, table, operation.Schema, keyColumn, vectorColumn))
+        {
+            Statement(builder, trigger);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Generate(
+        DropIndexOperation operation,
+        IModel? model,
+        MigrationCommandListBuilder builder,
+        bool terminate)
+    {
+        if (!IsDiskAnn(operation))
+        {
+            base.Generate(operation, model, builder, terminate);
+            return;
+        }
+
+        foreach (var statement in SchemaSql.Drop(operation.Name))
+        {
+            Statement(builder, statement);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Generate(
+        DropTableOperation operation,
+        IModel? model,
+        MigrationCommandListBuilder builder,
+        bool terminate = true)
+    {
+        if (operation.FindAnnotation(DiskAnnAnnotationNames.VirtualTables)?.Value is string names)
+        {
+            foreach (var name in names.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                foreach (var statement in SchemaSql.Drop(name))
+                {
+                    Statement(builder, statement);
+                }
+            }
+        }
+
+        base.Generate(operation, model, builder, terminate);
+    }
+
+    private void Statement(MigrationCommandListBuilder builder, string sql)
+        => builder
+            .Append(sql)
+            .AppendLine(Dependencies.SqlGenerationHelper.StatementTerminator)
+            .EndCommand();
+
+    private static ITableIndex? FindIndex(IModel? model, string? table, string? schema, string name)
+        => table is null
+            ? null
+            : model?.GetRelationalModel().FindTable(table, schema)?.Indexes.FirstOrDefault(i => i.Name == name);
+
+    private static string? FindKeyColumn(IModel? model, string table, string? schema)
+        => model?.GetRelationalModel().FindTable(table, schema)?.PrimaryKey is { Columns: [var key] } ? key.Name : null;
+}

@@ -1,1 +1,0 @@
-namespace Microsoft.EntityFrameworkCore; internal static class Placeholder { }

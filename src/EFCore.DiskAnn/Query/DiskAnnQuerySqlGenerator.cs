@@ -1,0 +1,58 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore.Sqlite.Query.Internal;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Microsoft.EntityFrameworkCore.Query;
+
+/// <summary>SQLite's SQL generator, plus <see cref="DiskAnnKnnExpression" />.</summary>
+public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
+{
+    /// <summary>Creates the generator.</summary>
+    public DiskAnnQuerySqlGenerator(QuerySqlGeneratorDependencies dependencies)
+        : base(dependencies)
+    {
+    }
+
+    /// <inheritdoc />
+    protected override Expression VisitExtension(Expression extensionExpression)
+    {
+        if (extensionExpression is DiskAnnKnnExpression knn)
+        {
+            GenerateKnn(knn);
+            return knn;
+        }
+
+        return base.VisitExtension(extensionExpression);
+    }
+
+    /// <summary>
+    /// Writes <c>(SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (...)]) AS "alias"</c>.
+    /// </summary>
+    protected virtual void GenerateKnn(DiskAnnKnnExpression knn)
+    {
+        var helper = Dependencies.SqlGenerationHelper;
+        Sql.AppendLine("(");
+        using (Sql.Indent())
+        {
+            Sql.Append("SELECT rowid AS ").Append(helper.DelimitIdentifier(DiskAnnKnnExpression.KeyColumnName))
+                .Append(", ").Append(DiskAnnKnnExpression.DistanceColumnName).AppendLine()
+                .Append("FROM ").Append(helper.DelimitIdentifier(knn.IndexTable)).AppendLine()
+                .Append("WHERE vector MATCH ");
+            Visit(knn.QueryVector);
+            Sql.Append(" AND k = ");
+            Visit(knn.K);
+            if (knn.Filter is not null)
+            {
+                Sql.AppendLine(" AND rowid IN (");
+                using (Sql.Indent())
+                {
+                    Visit(knn.Filter);
+                }
+
+                Sql.AppendLine().Append(")");
+            }
+        }
+
+        Sql.AppendLine().Append(")").Append(AliasSeparator).Append(helper.DelimitIdentifier(knn.Alias));
+    }
+}
