@@ -1,1 +1,65 @@
-Console.WriteLine("bench");
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using DiskAnn.Benchmarks;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine("""
+        usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
+        commands: sql | compare | writes | concurrency | filtered | churn | scale | efcore | all
+        data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
+                  --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
+        index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
+        other:    --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
+                  --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
+        """);
+    return 0;
+}
+
+var command = args[0];
+var options = new Options(args.Skip(1));
+using var context = new BenchContext(options);
+Report.Line($"<!-- {string.Join(' ', args)} -->");
+Report.Line($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}.");
+var total = Stopwatch.StartNew();
+switch (command)
+{
+    case "sql":
+        SqlBench.Run(context);
+        break;
+    case "compare":
+        CompareBench.Run(context);
+        break;
+    case "writes":
+        WritesBench.Run(context);
+        break;
+    case "concurrency":
+        ConcurrencyBench.Run(context);
+        break;
+    case "filtered":
+        FilteredBench.Run(context);
+        break;
+    case "churn":
+        ChurnBench.Run(context);
+        break;
+    case "scale":
+        ScaleBench.Run(context);
+        break;
+    case "efcore":
+        EfCoreBench.Run(context);
+        break;
+    case "all":
+        CompareBench.Run(context);
+        ConcurrencyBench.Run(context);
+        FilteredBench.Run(context);
+        WritesBench.Run(context);
+        ChurnBench.Run(context);
+        EfCoreBench.Run(context);
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown command '{command}'. Try --help.");
+        return 2;
+}
+
+Report.Progress($"done in {total.Elapsed.TotalSeconds:0.0} s");
+return 0;

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+
+namespace DiskAnn.Benchmarks;
+
+/// <summary>What one run shares between commands: options, the data, its ground truth and a scratch directory.</summary>
+public sealed class BenchContext : IDisposable
+{
+    private Dataset? _data;
+    private GroundTruth? _truth;
+
+    public BenchContext(Options options)
+    {
+        Options = options;
+        var root = options.DbDirectory ?? Path.GetTempPath();
+        WorkDirectory = Path.Combine(root, $"diskann-bench-{Environment.ProcessId}");
+        Directory.CreateDirectory(WorkDirectory);
+    }
+
+    public Options Options { get; }
+
+    public string WorkDirectory { get; }
+
+    public int K => Options.K;
+
+    /// <summary>The result of the <c>sql</c> command, reused by the commands after it in one <c>all</c> run.</summary>
+    public SqlBench.Result? SqlResult { get; set; }
+
+    public Dataset Data => _data ??= Load();
+
+    public GroundTruth Truth
+    {
+        get
+        {
+            if (_truth is null)
+            {
+                var sw = Stopwatch.StartNew();
+                _truth = GroundTruth.Compute(Data, K);
+                Report.Progress($"ground truth (exact top-{K}, {Environment.ProcessorCount} threads): {sw.Elapsed.TotalSeconds:0.00} s");
+            }
+
+            return _truth;
+        }
+    }
+
+    public string NewDatabasePath(string name)
+    {
+        var path = Path.Combine(WorkDirectory, name + ".db");
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            File.Delete(path + suffix);
+        }
+
+        return path;
+    }
+
+    public void Dispose()
+    {
+        if (!Options.Keep)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(WorkDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private Dataset Load()
+    {
+        var sw = Stopwatch.StartNew();
+        Dataset data;
+        if (Options.Synthetic is { } n)
+        {
+            var metric = Options.Get("metric") == "cosine" ? Metric.Cosine : Metric.L2;
+            data = Dataset.Synthetic(n, Options.QueryLimit ?? 1000, Options.Dimension, metric);
+        }
+        else
+        {
+            var metric = Options.Get("metric") == "l2" ? Metric.L2 : Metric.Cosine;
+            data = Dataset.LoadFvecs(Options.ResolveDataPath(), Options.BaseLimit, Options.QueryLimit, metric);
+        }
+
+        Report.Progress($"data: {data.Name}, loaded in {sw.Elapsed.TotalSeconds:0.00} s");
+        return data;
+    }
+}
+
+/// <summary>Runs a query function over every query, timed, and scores it against ground truth.</summary>
+public static class QueryRun
+{
+    /// <summary>Fills <paramref name="found"/> with base indices (nearest first); returns how many.</summary>
+    public delegate int Search(int query, Span<int> found);
+
+    public readonly record struct Outcome(double Recall, double Qps, double MeanMs, double P90Ms, int ShortAnswers);
+
+    public static Outcome Measure(Dataset data, GroundTruth truth, int k, Search search, int? queryCount = null, bool[]? allowed = null, int warmup = 50)
+    {
+        var n = Math.Min(queryCount ?? data.QueryCount, data.QueryCount);
+        var found = new int[n * k];
+        var counts = new int[n];
+        var latencies = new double[n];
+        for (var q = 0; q < Math.Min(warmup, n); q++)
+        {
+            search(q, found.AsSpan(q * k, k));
+        }
+
+        var total = Stopwatch.StartNew();
+        for (var q = 0; q < n; q++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            counts[q] = search(q, found.AsSpan(q * k, k));
+            latencies[q] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        var seconds = total.Elapsed.TotalSeconds;
+        double recall = 0;
+        var shortAnswers = 0;
+        for (var q = 0; q < n; q++)
+        {
+            recall += truth.Recall(data, q, found.AsSpan(q * k, counts[q]), allowed);
+            if (counts[q] < Math.Min(k, truth.Counts[q]))
+            {
+                shortAnswers++;
+            }
+        }
+
+        Array.Sort(latencies);
+        return new Outcome(recall / n, n / seconds, seconds * 1000 / n, latencies[(int)(0.9 * (n - 1))], shortAnswers);
+    }
+}

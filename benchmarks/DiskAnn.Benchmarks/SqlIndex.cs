@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace DiskAnn.Benchmarks;
+
+/// <summary>Building, sizing and querying a <c>diskann</c> table through plain SQL.</summary>
+public static class SqlIndex
+{
+    public readonly record struct BuildTimes(double InsertSeconds, double CommitSeconds, double CpuSeconds)
+    {
+        public double TotalSeconds => InsertSeconds + CommitSeconds;
+
+        /// <summary>Process CPU time over wall time: about 2 when both cores work.</summary>
+        public double CoresUsed => CpuSeconds / TotalSeconds;
+    }
+
+    public static SqliteConnection Open(string path, bool wal = true)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        connection.LoadDiskAnn();
+        if (wal)
+        {
+            Exec(connection, "PRAGMA journal_mode=WAL");
+        }
+
+        return connection;
+    }
+
+    public static void Exec(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    public static string CreateSql(Dataset data, string table, string? extraOptions)
+    {
+        var options = $"dimension={data.Dimension}, metric={data.SqlMetric}";
+        if (!string.IsNullOrWhiteSpace(extraOptions))
+        {
+            options += ", " + extraOptions;
+        }
+
+        return $"CREATE VIRTUAL TABLE {table} USING diskann({options})";
+    }
+
+    /// <summary>CREATE, then every (rowid, base index) pair inserted in one transaction; linking happens at COMMIT.</summary>
+    public static BuildTimes Build(SqliteConnection connection, Dataset data, string table, string? extraOptions, IEnumerable<(long RowId, int Index)> rows)
+    {
+        Exec(connection, CreateSql(data, table, extraOptions));
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        using (var transaction = connection.BeginTransaction())
+        {
+            Insert(connection, transaction, data, table, rows);
+            var insertSeconds = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            transaction.Commit();
+            var commitSeconds = sw.Elapsed.TotalSeconds;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            return new BuildTimes(insertSeconds, commitSeconds, cpu);
+        }
+    }
+
+    public static IEnumerable<(long RowId, int Index)> AllRows(Dataset data) => Enumerable.Range(0, data.BaseCount).Select(i => ((long)i + 1, i));
+
+    /// <summary>Inserts rows with one prepared statement and one reused BLOB buffer.</summary>
+    public static void Insert(SqliteConnection connection, SqliteTransaction? transaction, Dataset data, string table, IEnumerable<(long RowId, int Index)> rows, string column = "vector")
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT INTO {table}(rowid, {column}) VALUES ($id, $v)";
+        var id = command.Parameters.Add("$id", SqliteType.Integer);
+        var blob = new byte[data.Dimension * sizeof(float)];
+        var v = command.Parameters.Add("$v", SqliteType.Blob);
+        v.Value = blob;
+        command.Prepare();
+        foreach (var (rowId, index) in rows)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Base(index)).CopyTo(blob);
+            id.Value = rowId;
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Bytes of the index's shadow tables (and their indexes) by dbstat, or null when dbstat is missing.</summary>
+    public static (long Total, string Breakdown)? IndexBytes(SqliteConnection connection, string table)
+    {
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY name";
+            using var reader = command.ExecuteReader();
+            long total = 0;
+            var parts = new List<string>();
+            while (reader.Read())
+            {
+                var name = reader.GetString(0);
+                if (name.StartsWith(table + "_", StringComparison.Ordinal) || name.StartsWith("sqlite_autoindex_" + table + "_", StringComparison.Ordinal))
+                {
+                    var bytes = reader.GetInt64(1);
+                    total += bytes;
+                    parts.Add($"{name} {Report.Mb(bytes)} MB");
+                }
+            }
+
+            return (total, string.Join(", ", parts));
+        }
+        catch (SqliteException)
+        {
+            return null;
+        }
+    }
+
+    public static long FileBytes(string path) => new[] { "", "-wal" }.Select(s => new FileInfo(path + s)).Where(f => f.Exists).Sum(f => f.Length);
+}
+
+/// <summary>A prepared KNN statement reused for every query: <c>vector MATCH $q AND k = $k [AND search_list_size = $L]</c>.</summary>
+public sealed class KnnQuery : IDisposable
+{
+    private readonly SqliteCommand _command;
+    private readonly SqliteParameter _query;
+    private readonly SqliteParameter? _listSize;
+
+    public KnnQuery(SqliteConnection connection, string table, int k, bool withListSize, string? extraWhere = null)
+    {
+        _command = connection.CreateCommand();
+        _command.CommandText = $"SELECT rowid, distance FROM {table} WHERE vector MATCH $q AND k = {k}"
+            + (withListSize ? " AND search_list_size = $L" : "")
+            + (extraWhere is null ? "" : " AND " + extraWhere);
+        _query = _command.Parameters.Add("$q", SqliteType.Blob);
+        if (withListSize)
+        {
+            _listSize = _command.Parameters.Add("$L", SqliteType.Integer);
+            _listSize.Value = 100;
+        }
+
+        _query.Value = Array.Empty<byte>();
+    }
+
+    public SqliteParameterCollection Parameters => _command.Parameters;
+
+    public int ListSize
+    {
+        set => _listSize!.Value = value;
+    }
+
+    public void Prepare() => _command.Prepare();
+
+    /// <summary>Runs one query; writes base indices (rowid - 1, or mapped) nearest first, returns the row count.</summary>
+    public int Run(byte[] query, Span<int> found, Func<long, int>? rowIdToIndex = null)
+    {
+        _query.Value = query;
+        using var reader = _command.ExecuteReader();
+        var n = 0;
+        while (reader.Read())
+        {
+            var rowId = reader.GetInt64(0);
+            if (n < found.Length)
+            {
+                found[n] = rowIdToIndex is null ? (int)(rowId - 1) : rowIdToIndex(rowId);
+            }
+
+            n++;
+        }
+
+        return Math.Min(n, found.Length);
+    }
+
+    public void Dispose() => _command.Dispose();
+}
