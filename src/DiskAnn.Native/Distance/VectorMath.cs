@@ -28,7 +28,9 @@ internal static class VectorMath
         {
             case DiskAnnMetric.Cosine:
                 {
-                    var d = 1f - (TensorPrimitives.Dot(a, b) * invA * invB);
+                    // invA * invB first: the product is then symmetric in a and b, so the index and the SQL
+                    // function agree to the bit whichever side the query is on.
+                    var d = 1f - (TensorPrimitives.Dot(a, b) * (invA * invB));
                     // Rounding can take 1 - cos slightly below 0 for identical directions.
                     return d < 0f ? 0f : d;
                 }

@@ -1,0 +1,79 @@
+using DiskAnn;
+using Microsoft.Data.Sqlite;
+
+namespace FunctionalTests.Sql;
+
+public sealed class StorageTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void Index_size_stays_close_to_the_raw_vectors()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128)");
+        c.InsertAll("idx", SqlHelpers.Clustered(2048, 128, seed: 50));
+        var stored = (long)c.Scalar("SELECT (SELECT sum(length(data)) FROM idx_vectors) + (SELECT sum(length(data)) FROM idx_graph)")!;
+        var raw = 2048L * 128 * sizeof(float);
+        Assert.InRange(stored / (double)raw, 1.0, 1.3);
+    }
+
+    [Fact]
+    public void A_file_of_another_format_version_is_refused_with_a_clear_message()
+    {
+        using (var c = _db.Open())
+        {
+            c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
+            c.InsertAll("idx", SqlHelpers.Clustered(10, 4, seed: 51));
+            c.Execute("UPDATE idx_config SET value = 99 WHERE key = 'format_version'");
+        }
+
+        using var reopened = _db.Open();
+        var e = Assert.Throws<SqliteException>(() => reopened.Knn("idx", [1, 2, 3, 4], 3));
+        Assert.Contains("storage format version 99", e.Message);
+    }
+
+    [Fact]
+    public void Integrity_check_names_a_damaged_graph()
+    {
+        using (var c = _db.Open())
+        {
+            c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4, max_degree=8)");
+            c.InsertAll("idx", SqlHelpers.Clustered(100, 4, seed: 52));
+            c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+            Assert.Equal("ok", c.Scalar("PRAGMA integrity_check"));
+
+            // Point slot 0's first edge at a slot that holds nothing (one past the rows).
+            var graph = (byte[])c.Scalar("SELECT data FROM idx_graph WHERE id = 0")!;
+            BitConverter.GetBytes(120).CopyTo(graph, 12);
+            graph[10] = Math.Max(graph[10], (byte)1);
+            c.Execute("UPDATE idx_graph SET data = $d WHERE id = 0", ("$d", graph));
+        }
+
+        using var reopened = _db.Open();
+        var e = Assert.Throws<SqliteException>(() => reopened.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')"));
+        Assert.Contains("has an edge to slot 120, which holds no linked node", e.Message);
+        Assert.Contains("edge to slot 120", (string)reopened.Scalar("PRAGMA integrity_check")!);
+    }
+
+    [Fact]
+    public void Bulk_load_in_one_transaction_links_every_row()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=24)");
+        var vectors = SqlHelpers.Clustered(5000, 24, seed: 53);
+        c.InsertAll("idx", vectors);
+        // After commit nothing is left pending: every row has edges and is reachable.
+        Assert.Equal(0L, c.Scalar("SELECT count(*) FROM idx_graph WHERE 0"));
+        var found = new HashSet<long>();
+        foreach (var i in Enumerable.Range(0, 200))
+        {
+            found.Add(c.Knn("idx", vectors[i * 25], 1)[0].RowId);
+        }
+
+        Assert.True(found.Count >= 195, $"self-queries found {found.Count} of 200 rows");
+        c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+    }
+}

@@ -1,0 +1,133 @@
+using DiskAnn;
+using Microsoft.Data.Sqlite;
+
+namespace FunctionalTests.Sql;
+
+public sealed class TransactionTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    private static List<long> Nearest(SqliteConnection c, float[] q) => c.Knn("idx", q, 10).Select(r => r.RowId).ToList();
+
+    [Fact]
+    public void Rollback_leaves_the_index_exactly_as_before()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8)");
+        var vectors = SqlHelpers.Clustered(600, 8, seed: 30);
+        c.InsertAll("idx", vectors.Take(500).ToList());
+        var q = vectors[10];
+        var before = Nearest(c, q);
+        var graph = (string)c.Scalar("SELECT group_concat(hex(data)) FROM idx_graph")!;
+
+        using (var t = c.BeginTransaction())
+        {
+            c.InsertEach(vectors.Skip(500).ToList(), 501);
+            c.Execute("DELETE FROM idx WHERE rowid < 100");
+            c.Execute("UPDATE idx SET vector = $v WHERE rowid = 200", ("$v", DiskAnnVector.ToBlob(vectors[10])));
+            Assert.Equal(501L, c.Count("idx"));
+            Assert.Contains(200L, Nearest(c, q));
+            t.Rollback();
+        }
+
+        Assert.Equal(500L, c.Count("idx"));
+        Assert.Equal(before, Nearest(c, q));
+        Assert.Equal(graph, (string)c.Scalar("SELECT group_concat(hex(data)) FROM idx_graph")!);
+        c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+    }
+
+    [Fact]
+    public void Rollback_to_a_savepoint_undoes_only_what_came_after_it()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=1, metric=l2)");
+        c.Execute("BEGIN");
+        c.Execute("INSERT INTO idx(rowid, vector) VALUES (1, $v)", ("$v", DiskAnnVector.ToBlob([1])));
+        c.Execute("SAVEPOINT a");
+        c.Execute("INSERT INTO idx(rowid, vector) VALUES (2, $v)", ("$v", DiskAnnVector.ToBlob([2])));
+        Assert.Equal(2, c.Knn("idx", [2], 5).Count);
+        c.Execute("ROLLBACK TO a");
+        c.Execute("INSERT INTO idx(rowid, vector) VALUES (3, $v)", ("$v", DiskAnnVector.ToBlob([3])));
+        c.Execute("RELEASE a");
+        c.Execute("COMMIT");
+
+        Assert.Equal([3L, 1L], c.Knn("idx", [2.9f], 5).Select(r => r.RowId));
+        c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+    }
+
+    [Fact]
+    public void A_failing_row_in_a_multi_row_statement_undoes_the_whole_statement()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=1, metric=l2)");
+        c.Execute("CREATE TABLE src(id INTEGER PRIMARY KEY, v BLOB)");
+        c.Execute("INSERT INTO idx(rowid, vector) VALUES (1, $v)", ("$v", DiskAnnVector.ToBlob([1])));
+        for (var i = 2; i <= 5; i++)
+        {
+            c.Execute("INSERT INTO src VALUES ($i, $v)", ("$i", i), ("$v", i == 4 ? null : DiskAnnVector.ToBlob([i])));
+        }
+
+        Assert.Throws<SqliteException>(() => c.Execute("INSERT INTO idx(rowid, vector) SELECT id, v FROM src ORDER BY id"));
+        Assert.Equal(1L, c.Count("idx"));
+        Assert.Equal([1L], c.Knn("idx", [3], 5).Select(r => r.RowId));
+        c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+    }
+
+    [Fact]
+    public void Reopening_the_file_gives_the_same_answers()
+    {
+        var vectors = SqlHelpers.Clustered(1500, 10, seed: 31);
+        var queries = SqlHelpers.Clustered(10, 10, seed: 32);
+        List<List<(long, double)>> before;
+        using (var c = _db.Open())
+        {
+            c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=10, metric=l2)");
+            c.InsertAll("idx", vectors);
+            c.Execute("DELETE FROM idx WHERE rowid <= 20");
+            before = queries.Select(q => c.Knn("idx", q, 10)).ToList();
+        }
+
+        using var reopened = _db.Open();
+        Assert.Equal(1480L, reopened.Count("idx"));
+        Assert.Equal(before, queries.Select(q => reopened.Knn("idx", q, 10)).ToList());
+        Assert.Equal("ok", reopened.Scalar("PRAGMA integrity_check"));
+    }
+
+    [Fact]
+    public void A_second_connection_sees_committed_rows_only()
+    {
+        using var writer = _db.Open(wal: true);
+        writer.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4, metric=l2)");
+        writer.InsertAll("idx", SqlHelpers.Clustered(100, 4, seed: 33));
+        using var reader = _db.Open(wal: true);
+        Assert.Equal(100L, reader.Count("idx"));
+        var far = new float[] { 100, 100, 100, 100 };
+        Assert.NotEqual(500L, reader.Knn("idx", far, 1)[0].RowId);
+
+        writer.Execute("BEGIN");
+        writer.Execute("INSERT INTO idx(rowid, vector) VALUES (500, $v)", ("$v", DiskAnnVector.ToBlob(far)));
+        Assert.Equal(500L, writer.Knn("idx", far, 1)[0].RowId);
+        Assert.NotEqual(500L, reader.Knn("idx", far, 1)[0].RowId);
+        Assert.Equal(100L, reader.Count("idx"));
+        writer.Execute("COMMIT");
+
+        Assert.Equal(500L, reader.Knn("idx", far, 1)[0].RowId);
+        Assert.Equal(101L, reader.Count("idx"));
+        writer.Execute("DELETE FROM idx WHERE rowid = 500");
+        Assert.NotEqual(500L, reader.Knn("idx", far, 1)[0].RowId);
+    }
+}
+
+internal static class TransactionTestExtensions
+{
+    /// <summary>Inserts inside the caller's transaction (no transaction of its own).</summary>
+    public static void InsertEach(this SqliteConnection c, IReadOnlyList<float[]> vectors, long firstRowId)
+    {
+        for (var i = 0; i < vectors.Count; i++)
+        {
+            c.Execute("INSERT INTO idx(rowid, vector) VALUES ($id, $v)", ("$id", firstRowId + i), ("$v", DiskAnnVector.ToBlob(vectors[i])));
+        }
+    }
+}
