@@ -1,0 +1,92 @@
+using DiskAnn;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace EFCore.DiskAnn.Tests.EFCore;
+
+public class DiskAnnModelTests
+{
+    [Fact]
+    public void HasDiskAnnIndex_stores_the_options_as_annotations()
+    {
+        using var db = new PagesContext();
+        var index = db.GetService<IDesignTimeModel>().Model.FindEntityType(typeof(Page))!.GetIndexes().Single();
+        Assert.True(index.IsDiskAnnIndex());
+        Assert.Equal(new DiskAnnIndexOptions(8, DiskAnnMetric.Dot, Alpha: 1.3), index.GetDiskAnnOptions());
+        Assert.Equal("IX_Pages_Embedding", index.GetDatabaseName());
+    }
+
+    [Fact]
+    public void The_vector_is_a_BLOB_whose_mapping_knows_the_index()
+    {
+        using var db = new PagesContext();
+        var property = db.Model.FindEntityType(typeof(Page))!.FindProperty(nameof(Page.Embedding))!;
+        var mapping = Assert.IsType<DiskAnnVectorTypeMapping>(property.GetRelationalTypeMapping());
+        Assert.Equal("BLOB", mapping.StoreType);
+        Assert.Equal(DiskAnnMetric.Dot, mapping.Metric);
+        Assert.Equal(8, mapping.Dimension);
+        Assert.Null(property.GetElementType());
+    }
+
+    [Fact]
+    public void The_relational_index_carries_the_key_column()
+    {
+        using var db = new PagesContext();
+        var index = db.GetService<IDesignTimeModel>().Model.GetRelationalModel().FindTable("Pages", null)!.Indexes.Single();
+        Assert.Equal("Id", index[DiskAnnAnnotationNames.KeyColumn]);
+        Assert.Equal("dot", index[DiskAnnAnnotationNames.Metric]);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(16001)]
+    public void A_dimension_out_of_range_is_refused(int dimension)
+        => Assert.Throws<ArgumentOutOfRangeException>(
+            () => new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, dimension)).Model);
+
+    [Fact]
+    public void A_non_vector_property_is_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(
+            () => new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Title, 8)).Model);
+        Assert.Contains("float[] or ReadOnlyMemory<float>", error.Message);
+    }
+
+    [Fact]
+    public void A_composite_key_is_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(
+            () => new PagesContext(b =>
+            {
+                b.Entity<Page>().HasKey(p => new { p.Id, p.Title });
+                b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8);
+            }).Model);
+        Assert.Contains("single integer primary key", error.Message);
+    }
+
+    [Fact]
+    public void The_mapping_converts_checks_the_length_and_writes_literals()
+    {
+        var mapping = new DiskAnnVectorTypeMapping(typeof(float[])).WithIndex(DiskAnnMetric.L2, 2);
+        var blob = (byte[])mapping.Converter!.ConvertToProvider(new[] { 1f, -2f })!;
+        Assert.Equal(DiskAnnVector.ToBlob([1f, -2f]), blob);
+        Assert.Equal(new[] { 1f, -2f }, (float[])mapping.Converter.ConvertFromProvider(blob)!);
+        Assert.Equal("X'0000803F000000C0'", mapping.GenerateSqlLiteral(new[] { 1f, -2f }));
+        var error = Assert.Throws<InvalidOperationException>(() => mapping.Converter.ConvertToProvider(new[] { 1f }));
+        Assert.Contains("dimension 2", error.Message);
+        Assert.True(mapping.Comparer.Equals(new[] { 1f, 2f }, new[] { 1f, 2f }));
+        Assert.False(mapping.Comparer.Equals(new[] { 1f, 2f }, new[] { 1f, 3f }));
+
+        var memory = new DiskAnnVectorTypeMapping(typeof(ReadOnlyMemory<float>));
+        var fromMemory = (byte[])memory.Converter!.ConvertToProvider(new ReadOnlyMemory<float>([1f, -2f]))!;
+        Assert.Equal(blob, fromMemory);
+    }
+
+    [Fact]
+    public void Module_arguments_are_written_in_the_module_spelling()
+        => Assert.Equal(
+            "dimension=384, metric=l2, max_degree=32, build_search_list_size=100, alpha=1.2, search_list_size=64",
+            new DiskAnnIndexOptions(384, DiskAnnMetric.L2, 32, 100, 1.2, 64).ToModuleArguments());
+}
