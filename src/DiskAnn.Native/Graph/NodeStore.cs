@@ -85,6 +85,13 @@ internal sealed class NodeStore
         _degrees[slot] = (ushort)neighbors.Length;
     }
 
+    /// <summary>Drops the chunks from <paramref name="chunkCount"/> on; the caller has emptied them.</summary>
+    public void TruncateChunks(int chunkCount)
+    {
+        _vectorChunks.RemoveRange(chunkCount, _vectorChunks.Count - chunkCount);
+        _neighborChunks.RemoveRange(chunkCount, _neighborChunks.Count - chunkCount);
+    }
+
     /// <summary>Makes room for slots up to <paramref name="slotCount"/> (exclusive), adding whole chunks of free slots.</summary>
     public void EnsureSlots(int slotCount)
     {

@@ -506,6 +506,95 @@ internal sealed class VamanaIndex
         }
     }
 
+    /// <summary>
+    /// Moves the nodes in the highest slots into free slots lower down until the trailing chunks are empty,
+    /// renumbering the edges that point at them, and drops those chunks from memory. Returns the slots whose
+    /// vectors moved (the storage layer writes them, and deletes the dropped chunks) so that VACUUM can then
+    /// give the space back.
+    /// </summary>
+    public List<int> Compact()
+    {
+        ConsolidateDeletes();
+        LinkPending();
+        var chunkSlots = Nodes.ChunkSlots;
+        var keepChunks = (LiveCount + chunkSlots - 1) / chunkSlots;
+        var limit = keepChunks * chunkSlots;
+        var moved = new List<int>();
+        if (keepChunks >= Nodes.ChunkCount)
+        {
+            return moved;
+        }
+
+        var remap = new Dictionary<int, int>();
+        var target = 0;
+        for (var slot = limit; slot < Nodes.SlotCount; slot++)
+        {
+            if (Nodes.State(slot) == NodeState.Free)
+            {
+                continue;
+            }
+
+            while (Nodes.State(target) != NodeState.Free)
+            {
+                target++;
+            }
+
+            Nodes.SetVector(target, Nodes.Vector(slot), Nodes.InverseNorm(slot));
+            Nodes.SetHeader(target, Nodes.RowId(slot), Nodes.State(slot));
+            Nodes.SetNeighbors(target, Nodes.Neighbors(slot));
+            _slotOfRowid[Nodes.RowId(slot)] = target;
+            Nodes.SetHeader(slot, 0, NodeState.Free);
+            remap[slot] = target;
+            moved.Add(target);
+        }
+
+        Span<int> buffer = stackalloc int[Options.MaxDegree];
+        for (var slot = 0; slot < limit; slot++)
+        {
+            var neighbors = Nodes.Neighbors(slot);
+            var changed = false;
+            for (var i = 0; i < neighbors.Length; i++)
+            {
+                buffer[i] = remap.TryGetValue(neighbors[i], out var to) ? to : neighbors[i];
+                changed |= buffer[i] != neighbors[i];
+            }
+
+            if (changed)
+            {
+                Nodes.SetNeighbors(slot, buffer[..neighbors.Length]);
+                MarkDirty(slot);
+            }
+        }
+
+        if (remap.TryGetValue(Entry, out var entry))
+        {
+            Entry = entry;
+        }
+
+        HeaderDirty = true;
+        Nodes.TruncateChunks(keepChunks);
+        foreach (var slot in moved)
+        {
+            MarkDirty(slot);
+        }
+
+        DirtySlots.RemoveAll(slot => slot >= limit);
+        if (_dirtyFlags.Length > limit)
+        {
+            Array.Clear(_dirtyFlags, limit, _dirtyFlags.Length - limit);
+        }
+        _free.Clear();
+        for (var slot = limit - 1; slot >= 0; slot--)
+        {
+            if (Nodes.State(slot) == NodeState.Free)
+            {
+                _free.Push(slot);
+            }
+        }
+
+        return moved;
+    }
+
     /// <summary>Drops every edge and links all rows again from scratch (the 'rebuild' command).</summary>
     public void Rebuild()
     {

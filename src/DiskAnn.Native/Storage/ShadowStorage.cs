@@ -325,6 +325,24 @@ internal sealed class ShadowStorage : IDisposable
         }
     }
 
+    /// <summary>Deletes the chunk rows past the chunks memory holds (after a compaction).</summary>
+    public void DropTrailingChunks(NodeStore nodes)
+    {
+        if (_storedChunks <= nodes.ChunkCount)
+        {
+            return;
+        }
+
+        CloseBlobs();
+        foreach (var suffix in new[] { "vectors", "graph" })
+        {
+            using var delete = new SqliteStatement(_db, $"DELETE FROM {Name(suffix)} WHERE id >= ?1");
+            delete.Bind(1, nodes.ChunkCount).Step();
+        }
+
+        _storedChunks = nodes.ChunkCount;
+    }
+
     /// <summary>Adds zero-filled chunk rows for chunks that exist in memory but not yet on disk.</summary>
     private void EnsureChunks(NodeStore nodes)
     {

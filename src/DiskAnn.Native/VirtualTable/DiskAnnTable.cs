@@ -262,8 +262,12 @@ internal sealed class DiskAnnTable : IDisposable
             case "optimize":
                 Change(ix =>
                 {
-                    ix.LinkPending();
-                    ix.ConsolidateDeletes();
+                    foreach (var slot in ix.Compact())
+                    {
+                        _storage.WriteSlot(ix.Nodes, slot);
+                    }
+
+                    _storage.DropTrailingChunks(ix.Nodes);
                     _storage.WriteDirty(ix);
                 });
                 break;

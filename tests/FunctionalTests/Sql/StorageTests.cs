@@ -59,6 +59,30 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public void Deleting_half_then_optimize_and_vacuum_shrinks_the_file()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=64)");
+        var vectors = SqlHelpers.Clustered(4000, 64, seed: 54);
+        c.InsertAll("idx", vectors);
+        var full = new FileInfo(_db.Path).Length;
+
+        c.Execute("DELETE FROM idx WHERE rowid % 2 = 0");
+        c.Execute("INSERT INTO idx(idx) VALUES ('optimize')");
+        c.Execute("VACUUM");
+        var half = new FileInfo(_db.Path).Length;
+        Assert.InRange(half / (double)full, 0.4, 0.6);
+
+        c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+        Assert.Equal(2000L, c.Count("idx"));
+        foreach (var i in new[] { 1, 999, 2001, 3999 })
+        {
+            Assert.Equal(i, c.Knn("idx", vectors[i - 1], 1)[0].RowId);
+            Assert.Equal(vectors[i - 1], DiskAnnVector.FromBlob((byte[])c.Scalar($"SELECT vector FROM idx WHERE rowid = {i}")!));
+        }
+    }
+
+    [Fact]
     public void Bulk_load_in_one_transaction_links_every_row()
     {
         using var c = _db.Open();
