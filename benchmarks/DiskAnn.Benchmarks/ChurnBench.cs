@@ -32,12 +32,12 @@ public static class ChurnBench
 
         var nextRowId = 10_000_001L;
         var path = context.NewDatabasePath("churn");
-        var table = new MarkdownTable("state", "live rows", "deleted", "inserted", "DELETE txn (s)", "INSERT txn (s)", $"recall@{k} (L={l})", "QPS", "index MB (dbstat)");
+        var table = new MarkdownTable("state", "live rows", "deleted", "inserted", "DELETE txn (s)", "INSERT txn (s)", $"recall@{k} (L={l})", "QPS", "index MB in use");
         using var connection = SqlIndex.Open(path);
         var build = SqlIndex.Build(connection, data, Table, options.IndexOptions, live.Select(r => (r, rowToIndex[r])));
         Report.Progress($"churn: initial build of {initial:N0} rows in {build.TotalSeconds:0.00} s");
         var (recall, qps) = Score(context, connection, Table, l, rowToIndex);
-        table.Add("initial build", live.Count, "", "", "", build.TotalSeconds, recall, qps, Report.Mb(SqlIndex.IndexBytes(connection, Table)?.Total ?? 0));
+        table.Add("initial build", live.Count, "", "", "", build.TotalSeconds, recall, qps, Report.Mb(SqlIndex.IndexBytes(connection, data, Table, options.IndexOptions).Total));
 
         for (var round = 1; round <= options.Rounds; round++)
         {
@@ -95,7 +95,7 @@ public static class ChurnBench
 
             var insertSeconds = sw.Elapsed.TotalSeconds;
             (recall, qps) = Score(context, connection, Table, l, rowToIndex);
-            table.Add($"after round {round}", live.Count, count, count, deleteSeconds, insertSeconds, recall, qps, Report.Mb(SqlIndex.IndexBytes(connection, Table)?.Total ?? 0));
+            table.Add($"after round {round}", live.Count, count, count, deleteSeconds, insertSeconds, recall, qps, Report.Mb(SqlIndex.IndexBytes(connection, data, Table, options.IndexOptions).Total));
             Report.Progress($"churn round {round}: recall {recall:0.0000}");
         }
 
@@ -105,7 +105,7 @@ public static class ChurnBench
         {
             var freshBuild = SqlIndex.Build(fresh, data, Table, options.IndexOptions, live.Select(r => (r, rowToIndex[r])));
             (recall, qps) = Score(context, fresh, Table, l, rowToIndex);
-            table.Add("fresh build of the final rows", live.Count, "", "", "", freshBuild.TotalSeconds, recall, qps, Report.Mb(SqlIndex.IndexBytes(fresh, Table)?.Total ?? 0));
+            table.Add("fresh build of the final rows", live.Count, "", "", "", freshBuild.TotalSeconds, recall, qps, Report.Mb(SqlIndex.IndexBytes(fresh, data, Table, options.IndexOptions).Total));
         }
 
         Report.Heading($"Churn: {options.Rounds} rounds of deleting {options.ChurnFraction:P0} of the rows and inserting as many ({data.Name})");

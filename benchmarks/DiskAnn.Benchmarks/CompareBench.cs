@@ -106,6 +106,11 @@ public static class CompareBench
 
         // Ratios at our operating point against USearch tuned to the same recall.
         var op = ours.AtOperatingPoint;
+        if (op.Recall < options.TargetRecall)
+        {
+            Report.Line($"diskann did not reach recall@{context.K} {options.TargetRecall} at any listed search_list_size (best at L={ours.OperatingL}: {op.Recall:0.000}); the QPS ratios below compare unequal recall.");
+        }
+
         var atLeast = usearch.Curve.Where(c => c.Outcome.Recall >= op.Recall).OrderBy(c => c.Expansion).Select(c => ((int, QueryRun.Outcome)?)c).FirstOrDefault();
         var atMost = usearch.Curve.Where(c => c.Outcome.Recall <= op.Recall).OrderByDescending(c => c.Expansion).Select(c => ((int, QueryRun.Outcome)?)c).FirstOrDefault();
         var ratios = new MarkdownTable("ratio", "value", "target");

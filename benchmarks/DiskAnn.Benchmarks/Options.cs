@@ -109,9 +109,10 @@ public sealed class Options
 
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "DiskAnn.sln")))
+            var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "debian-minilm", "vectors.fvecs"));
+            if (File.Exists(Path.Combine(dir.FullName, "DiskAnn.sln")) && File.Exists(candidate))
             {
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "debian-minilm", "vectors.fvecs"));
+                return candidate;
             }
         }
 

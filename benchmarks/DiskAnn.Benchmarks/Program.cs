@@ -9,6 +9,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         commands: sql | compare | writes | concurrency | filtered | churn | scale | efcore | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
+                  scale: --sizes 100000,1000000 (synthetic, independent of --data)
         index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
         other:    --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
                   --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
@@ -55,6 +56,7 @@ switch (command)
         WritesBench.Run(context);
         ChurnBench.Run(context);
         EfCoreBench.Run(context);
+        ScaleBench.Run(context);
         break;
     default:
         Console.Error.WriteLine($"Unknown command '{command}'. Try --help.");

@@ -11,7 +11,7 @@ public static class ScaleBench
     public static void Run(BenchContext context)
     {
         var options = context.Options;
-        var sizes = options.GetInts("sizes") ?? [10_000, 100_000];
+        var sizes = options.GetInts("sizes") ?? [100_000];
         var k = context.K;
         var table = new MarkdownTable("N", "build (s)", "cores used", "index MB", "index / raw", "search_list_size", $"recall@{k}", "mean ms", "p90 ms", "QPS", "exact SIMD scan ms", "speed-up vs exact");
         foreach (var n in sizes)
@@ -25,7 +25,7 @@ public static class ScaleBench
             var path = context.NewDatabasePath($"scale-{n}");
             using var connection = SqlIndex.Open(path);
             var build = SqlIndex.Build(connection, data, "idx", options.IndexOptions, SqlIndex.AllRows(data));
-            var bytes = SqlIndex.IndexBytes(connection, "idx")?.Total ?? SqlIndex.FileBytes(path);
+            var bytes = SqlIndex.IndexBytes(connection, data, "idx", options.IndexOptions).Total;
             Report.Progress($"scale: N={n:N0} built in {build.TotalSeconds:0.0} s");
 
             using var knn = new KnnQuery(connection, "idx", k, withListSize: true);

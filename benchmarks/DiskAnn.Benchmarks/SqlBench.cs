@@ -45,16 +45,7 @@ public static class SqlBench
         {
             build = SqlIndex.Build(connection, data, Table, options.IndexOptions, SqlIndex.AllRows(data));
             SqlIndex.Exec(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
-            var size = SqlIndex.IndexBytes(connection, Table);
-            if (size is { } s)
-            {
-                (indexBytes, breakdown) = s;
-            }
-            else
-            {
-                indexBytes = SqlIndex.FileBytes(path);
-                breakdown = "dbstat unavailable: whole file";
-            }
+            (indexBytes, breakdown) = SqlIndex.IndexBytes(connection, data, Table, options.IndexOptions);
         }
 
         Report.Progress($"sql: built in {build.TotalSeconds:0.00} s (inserts {build.InsertSeconds:0.00} s, commit {build.CommitSeconds:0.00} s, {build.CoresUsed:0.00} cores)");
@@ -133,7 +124,7 @@ public static class SqlBench
         Report.Heading($"Build and size through SQL — {data.Name}");
         Report.Table(new MarkdownTable("rows", "build (s)", "of which INSERTs (s)", "of which COMMIT (s)", "cores used", "index on disk (MB)", "raw float32 (MB)", "index / raw")
             .Add(data.BaseCount, r.Build.TotalSeconds, r.Build.InsertSeconds, r.Build.CommitSeconds, r.Build.CoresUsed, Report.Mb(r.IndexBytes), Report.Mb(data.RawBytes), Report.X((double)r.IndexBytes / data.RawBytes)));
-        Report.Line($"Shadow tables (dbstat): {r.SizeBreakdown}. CREATE options: `{SqlIndex.CreateSql(data, Table, context.Options.IndexOptions)}`.");
+        Report.Line($"Index size: {r.SizeBreakdown}. CREATE options: `{SqlIndex.CreateSql(data, Table, context.Options.IndexOptions)}`.");
 
         Report.Heading($"Queries through SQL, one at a time, k = {context.K}");
         var exactQps = r.ExactSql.Qps;

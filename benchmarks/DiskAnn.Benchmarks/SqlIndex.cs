@@ -91,32 +91,69 @@ public static class SqlIndex
         }
     }
 
-    /// <summary>Bytes of the index's shadow tables (and their indexes) by dbstat, or null when dbstat is missing.</summary>
-    public static (long Total, string Breakdown)? IndexBytes(SqliteConnection connection, string table)
+    /// <summary>
+    /// Bytes the index's shadow tables take in the file: by <c>dbstat</c> when the SQLite build has it, otherwise the
+    /// pages in use ((page_count - freelist_count) x page_size) minus those of an empty database holding only an empty
+    /// index with the same CREATE; the other tables of the database must be empty or absent then. The breakdown gives
+    /// the BLOB payload of each shadow table.
+    /// </summary>
+    public static (long Total, string Breakdown) IndexBytes(SqliteConnection connection, Dataset data, string table, string? extraOptions)
     {
+        var payload = string.Join(", ", new[] { "vectors", "graph", "config" }.Select(suffix =>
+        {
+            var column = suffix == "config" ? "value" : "data";
+            var bytes = Convert.ToInt64(Scalar(connection, $"SELECT coalesce(sum(length({column})), 0) FROM {table}_{suffix}") ?? 0L);
+            return $"{table}_{suffix} {Report.Mb(bytes)} MB";
+        }));
         try
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY name";
+            command.CommandText = "SELECT name, sum(pgsize) FROM dbstat GROUP BY name";
             using var reader = command.ExecuteReader();
             long total = 0;
-            var parts = new List<string>();
             while (reader.Read())
             {
                 var name = reader.GetString(0);
                 if (name.StartsWith(table + "_", StringComparison.Ordinal) || name.StartsWith("sqlite_autoindex_" + table + "_", StringComparison.Ordinal))
                 {
-                    var bytes = reader.GetInt64(1);
-                    total += bytes;
-                    parts.Add($"{name} {Report.Mb(bytes)} MB");
+                    total += reader.GetInt64(1);
                 }
             }
 
-            return (total, string.Join(", ", parts));
+            return (total, "dbstat; BLOB payload: " + payload);
         }
         catch (SqliteException)
         {
-            return null;
+            var baseline = EmptyBaseline(data, table, extraOptions);
+            return (UsedBytes(connection) - baseline, $"no dbstat in this SQLite: pages in use minus an empty index ({Report.Mb(baseline)} MB); BLOB payload: " + payload);
+        }
+    }
+
+    /// <summary>Pages in use in the main database, in bytes (free-list pages excluded).</summary>
+    public static long UsedBytes(SqliteConnection connection)
+    {
+        var pages = Convert.ToInt64(Scalar(connection, "PRAGMA page_count"));
+        var free = Convert.ToInt64(Scalar(connection, "PRAGMA freelist_count"));
+        var size = Convert.ToInt64(Scalar(connection, "PRAGMA page_size"));
+        return (pages - free) * size;
+    }
+
+    private static long EmptyBaseline(Dataset data, string table, string? extraOptions)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"diskann-baseline-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
+        try
+        {
+            using var connection = Open(path);
+            Exec(connection, CreateSql(data, table, extraOptions));
+            return UsedBytes(connection);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(path + suffix);
+            }
         }
     }
 
