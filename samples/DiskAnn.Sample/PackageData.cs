@@ -55,6 +55,20 @@ public static class PackageData
         foreach (var q in quantised) writer.Write((ReadOnlySpan<byte>)System.Runtime.InteropServices.MemoryMarshal.AsBytes(q.AsSpan()));
     }
 
+    /// <summary>How many packages the file holds (reads its header only).</summary>
+    public static int ReadCount(string path)
+    {
+        using var file = File.OpenRead(path);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var reader = new BinaryReader(gzip, Encoding.UTF8);
+        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"{path} is not a package data file (bad magic).");
+        }
+
+        return reader.ReadInt32();
+    }
+
     public static List<PackageRecord> Read(string path)
     {
         using var file = File.OpenRead(path);
