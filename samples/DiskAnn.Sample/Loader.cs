@@ -14,8 +14,11 @@ public static class Loader
     {
         var sw = Stopwatch.StartNew();
         var present = (await db.Packages.Select(p => p.Id).ToListAsync()).ToHashSet();
-        var packages = PackageData.Read(dataFile).Where(p => !present.Contains(p.Id)).ToList();
-        Console.WriteLine($"  read {packages.Count:N0} packages from {Path.GetFileName(dataFile)} in {sw.ElapsedMilliseconds} ms; inserting them");
+        var all = PackageData.Read(dataFile);
+        var packages = all.Where(p => !present.Contains(p.Id)).ToList();
+        Console.WriteLine(present.Count == 0
+            ? $"  read {all.Count:N0} packages from {Path.GetFileName(dataFile)} in {sw.ElapsedMilliseconds} ms; inserting them"
+            : $"  read {all.Count:N0} packages from {Path.GetFileName(dataFile)} in {sw.ElapsedMilliseconds} ms; inserting the {packages.Count:N0} not loaded yet");
 
         // A transaction per chunk: each commit links the chunk's rows into the index's graph (in parallel),
         // so the progress shows the real work, and an interrupted load resumes where it stopped.
