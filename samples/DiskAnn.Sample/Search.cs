@@ -90,7 +90,7 @@ public sealed class Search(PackagesDb db, int k)
         var width = Math.Min(28, hits.Count == 0 ? 0 : hits.Max(h => h.Name.Length));
         foreach (var h in hits)
         {
-            var description = h.Description.Length > 70 ? h.Description[..69] + "…" : h.Description;
+            var description = h.Description.Length > 70 ? h.Description[..67] + "..." : h.Description;
             Console.WriteLine($"  {h.Distance:F3}  {h.Name.PadRight(width)}  {description}");
         }
     }
