@@ -25,7 +25,10 @@ public static class EfCoreBench
         public DbSet<BenchDoc> Docs => Set<BenchDoc>();
 
         protected override void OnModelCreating(ModelBuilder modelBuilder)
-            => modelBuilder.Entity<BenchDoc>().HasDiskAnnIndex(d => d.Embedding, dimension);
+        {
+            modelBuilder.Entity<BenchDoc>().HasDiskAnnIndex(d => d.Embedding, dimension);
+            modelBuilder.Entity<BenchDoc>().HasIndex(d => d.Bucket);
+        }
     }
 
     public static void Run(BenchContext context)
@@ -132,7 +135,7 @@ public static class EfCoreBench
         table.Add("raw SQL, prepared: `SELECT rowid, distance FROM ix WHERE vector MATCH $q AND k = 10`", raw.Recall, raw.Qps, raw.MeanMs, raw.P90Ms, Report.X(1));
         table.Add("LINQ `OrderBy(d => EF.Functions.VectorDistance(d.Embedding, q)).Take(10).Select(d => d.Id)`", linq.Recall, linq.Qps, linq.MeanMs, linq.P90Ms, Report.X(linq.MeanMs / raw.MeanMs));
         table.Add("same LINQ, EF.CompileQuery", linqCompiled.Recall, linqCompiled.Qps, linqCompiled.MeanMs, linqCompiled.P90Ms, Report.X(linqCompiled.MeanMs / raw.MeanMs));
-        table.Add($"raw SQL filtered: `... AND rowid IN (SELECT Id FROM docs WHERE Bucket < {buckets})` (10%)", rawFiltered.Recall, rawFiltered.Qps, rawFiltered.MeanMs, rawFiltered.P90Ms, Report.X(1));
+        table.Add($"raw SQL filtered: `... AND rowid IN (SELECT Id FROM Docs WHERE Bucket < {buckets})` (10%, Bucket indexed)", rawFiltered.Recall, rawFiltered.Qps, rawFiltered.MeanMs, rawFiltered.P90Ms, Report.X(1));
         table.Add($"LINQ `Where(d => d.Bucket < {buckets}).OrderBy(...).Take(10)` (10%)", linqFiltered.Recall, linqFiltered.Qps, linqFiltered.MeanMs, linqFiltered.P90Ms, Report.X(linqFiltered.MeanMs / rawFiltered.MeanMs));
         Report.Table(table);
         Report.Line($"Load of {data.BaseCount:N0} rows through the entity table (triggers fill the index), one transaction: {loadSeconds:0.0} s. SQL EF generates:\n\n```sql\n{sql}\n```");

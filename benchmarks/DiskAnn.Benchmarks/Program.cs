@@ -6,12 +6,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | concurrency | filtered | churn | scale | efcore | all
+        commands: sql | compare | writes | concurrency | quality | filtered | churn | scale | efcore | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
         index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
-        other:    --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
+        other:    --repeat 3 (passes per query measurement, median reported) --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
                   --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
         """);
     return 0;
@@ -20,8 +20,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 var command = args[0];
 var options = new Options(args.Skip(1));
 using var context = new BenchContext(options);
+QueryRun.Repeat = options.GetInt("repeat") ?? 3;
 Report.Line($"<!-- {string.Join(' ', args)} -->");
-Report.Line($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}.");
+Report.Line($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture}; load average at start {LoadAverage()} (the machine is shared: other processes compete for the 2 cores).");
 var total = Stopwatch.StartNew();
 switch (command)
 {
@@ -43,6 +44,9 @@ switch (command)
     case "churn":
         ChurnBench.Run(context);
         break;
+    case "quality":
+        BuildQualityBench.Run(context);
+        break;
     case "scale":
         ScaleBench.Run(context);
         break;
@@ -52,6 +56,7 @@ switch (command)
     case "all":
         CompareBench.Run(context);
         ConcurrencyBench.Run(context);
+        BuildQualityBench.Run(context);
         FilteredBench.Run(context);
         WritesBench.Run(context);
         ChurnBench.Run(context);
@@ -63,5 +68,8 @@ switch (command)
         return 2;
 }
 
+Report.Line($"\nTotal {total.Elapsed.TotalSeconds:0} s; load average at the end {LoadAverage()}.");
 Report.Progress($"done in {total.Elapsed.TotalSeconds:0.0} s");
 return 0;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
