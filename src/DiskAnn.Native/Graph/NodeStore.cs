@@ -15,6 +15,7 @@ internal sealed class NodeStore
     private NodeState[] _states = [];
     private ushort[] _degrees = [];
     private float[] _inverseNorms = [];
+    private int[] _inDegrees = [];
 
     public NodeStore(int dimension, int maxDegree, int chunkSlots)
     {
@@ -25,6 +26,7 @@ internal sealed class NodeStore
 
         Dimension = dimension;
         MaxDegree = maxDegree;
+        Capacity = maxDegree + ((maxDegree + 1) / 2);
         ChunkSlots = chunkSlots;
         _chunkShift = System.Numerics.BitOperations.Log2((uint)chunkSlots);
         _chunkMask = chunkSlots - 1;
@@ -32,7 +34,17 @@ internal sealed class NodeStore
 
     public int Dimension { get; }
 
+    /// <summary>Slots whose last in-edge was removed (some may have gained one again since).</summary>
+    public System.Collections.Concurrent.ConcurrentBag<int> Orphans { get; } = [];
+
+    /// <summary>R: the most edges a node keeps, and the room its stored record has.</summary>
     public int MaxDegree { get; }
+
+    /// <summary>
+    /// The room a list has in memory: R plus slack, so that back-edges can be appended during a bulk link
+    /// and pruned back to R once at its end instead of at every addition (DiskANN's graph slack).
+    /// </summary>
+    public int Capacity { get; }
 
     public int ChunkSlots { get; }
 
@@ -49,11 +61,14 @@ internal sealed class NodeStore
 
     public int Degree(int slot) => _degrees[slot];
 
+    /// <summary>How many edges point at the slot; kept by <see cref="SetNeighbors"/>, so it is never stored.</summary>
+    public int InDegree(int slot) => _inDegrees[slot];
+
     public ReadOnlySpan<float> Vector(int slot)
         => _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
 
     public ReadOnlySpan<int> Neighbors(int slot)
-        => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * MaxDegree, _degrees[slot]);
+        => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
 
     /// <summary>The whole chunk arrays, for the storage layer's bulk load and write.</summary>
     public float[] VectorChunk(int chunk) => _vectorChunks[chunk];
@@ -76,12 +91,26 @@ internal sealed class NodeStore
 
     public void SetNeighbors(int slot, ReadOnlySpan<int> neighbors)
     {
-        if (neighbors.Length > MaxDegree)
+        if (neighbors.Length > Capacity)
         {
-            throw new InvalidOperationException($"degree {neighbors.Length} exceeds max_degree {MaxDegree}");
+            throw new InvalidOperationException($"degree {neighbors.Length} exceeds the list capacity {Capacity}");
         }
 
-        neighbors.CopyTo(_neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * MaxDegree, MaxDegree));
+        // Parallel phases set different slots' lists, whose targets may coincide: hence the atomics.
+        foreach (var old in Neighbors(slot))
+        {
+            if (Interlocked.Decrement(ref _inDegrees[old]) == 0)
+            {
+                Orphans.Add(old);
+            }
+        }
+
+        foreach (var target in neighbors)
+        {
+            Interlocked.Increment(ref _inDegrees[target]);
+        }
+
+        neighbors.CopyTo(_neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, Capacity));
         _degrees[slot] = (ushort)neighbors.Length;
     }
 
@@ -98,7 +127,7 @@ internal sealed class NodeStore
         while (_vectorChunks.Count * ChunkSlots < slotCount)
         {
             _vectorChunks.Add(new float[ChunkSlots * Dimension]);
-            _neighborChunks.Add(new int[ChunkSlots * MaxDegree]);
+            _neighborChunks.Add(new int[ChunkSlots * Capacity]);
         }
 
         var capacity = _vectorChunks.Count * ChunkSlots;
@@ -108,6 +137,7 @@ internal sealed class NodeStore
             Array.Resize(ref _states, capacity);
             Array.Resize(ref _degrees, capacity);
             Array.Resize(ref _inverseNorms, capacity);
+            Array.Resize(ref _inDegrees, capacity);
         }
     }
 }

@@ -26,6 +26,7 @@ internal sealed class VamanaIndex
 
     public GraphOptions Options { get; }
 
+
     public NodeStore Nodes { get; }
 
     /// <summary>The slot every search starts from, or -1 while the graph is empty.</summary>
@@ -362,17 +363,54 @@ internal sealed class VamanaIndex
                 MarkDirty(target);
             }
 
+            foreach (var x in slots)
+            {
+                RepairOrphan(x);
+            }
+
+            RepairOrphans();
+
             start += batch;
             graphSize += batch;
         }
 
+        // Lists may have grown into their slack: prune each back to R before anything is stored.
+        var overfull = DirtySlots.Where(slot => Nodes.Degree(slot) > Options.MaxDegree).ToArray();
+        ForEach(overfull.Length, i => PruneList(overfull[i], []));
+        RepairOrphans();
         MaybeRecomputeEntry();
+    }
+
+    /// <summary>RobustPrune over a node's current list plus extra candidates, stored back as its list.</summary>
+    private void PruneList(int target, List<int> extra)
+    {
+        var scratch = RentScratch();
+        try
+        {
+            scratch.ClearCandidates();
+            foreach (var n in Nodes.Neighbors(target))
+            {
+                scratch.AddCandidate(n, Distance(target, n));
+            }
+
+            foreach (var s in extra)
+            {
+                scratch.AddCandidate(s, Distance(target, s));
+            }
+
+            var selected = RobustPrune(target, scratch);
+            Nodes.SetNeighbors(target, scratch.Selected.AsSpan(0, selected));
+        }
+        finally
+        {
+            ReturnScratch(scratch);
+        }
     }
 
     private void AddBackEdges(int target, List<int> sources)
     {
         var current = Nodes.Neighbors(target);
-        if (current.Length + sources.Count <= Options.MaxDegree)
+        if (current.Length + sources.Count <= Nodes.Capacity)
         {
             Span<int> merged = stackalloc int[current.Length + sources.Count];
             current.CopyTo(merged);
@@ -389,26 +427,57 @@ internal sealed class VamanaIndex
             return;
         }
 
-        var scratch = RentScratch();
-        try
+        PruneList(target, sources);
+    }
+
+    /// <summary>
+    /// Gives a linked node that no edge points at (an outlier whose back-edges were all pruned away) one
+    /// in-edge again, from the nearest of its own out-neighbours: appended if that list has room, otherwise
+    /// replacing its farthest neighbour that has another in-edge. Without this such a row could never be found.
+    /// </summary>
+    private void RepairOrphans()
+    {
+        while (Nodes.Orphans.TryTake(out var orphan))
         {
-            scratch.ClearCandidates();
-            foreach (var n in current)
-            {
-                scratch.AddCandidate(n, Distance(target, n));
-            }
-
-            foreach (var s in sources)
-            {
-                scratch.AddCandidate(s, Distance(target, s));
-            }
-
-            var selected = RobustPrune(target, scratch);
-            Nodes.SetNeighbors(target, scratch.Selected.AsSpan(0, selected));
+            RepairOrphan(orphan);
         }
-        finally
+    }
+
+    private void RepairOrphan(int y)
+    {
+        if (Nodes.State(y) != NodeState.Linked || y == Entry || Nodes.InDegree(y) > 0)
         {
-            ReturnScratch(scratch);
+            return;
+        }
+
+        Span<int> list = stackalloc int[Nodes.Capacity];
+        foreach (var j in Nodes.Neighbors(y))
+        {
+            if (Nodes.State(j) != NodeState.Linked)
+            {
+                continue;
+            }
+
+            var current = Nodes.Neighbors(j);
+            current.CopyTo(list);
+            if (current.Length < Options.MaxDegree)
+            {
+                list[current.Length] = y;
+                Nodes.SetNeighbors(j, list[..(current.Length + 1)]);
+                MarkDirty(j);
+                return;
+            }
+
+            for (var i = current.Length - 1; i >= 0; i--)
+            {
+                if (Nodes.InDegree(current[i]) > 1)
+                {
+                    list[i] = y;
+                    Nodes.SetNeighbors(j, list[..current.Length]);
+                    MarkDirty(j);
+                    return;
+                }
+            }
         }
     }
 
@@ -485,6 +554,7 @@ internal sealed class VamanaIndex
             MarkDirty(p);
         }
 
+
         var entryDeleted = Entry >= 0 && Nodes.State(Entry) != NodeState.Linked;
         for (var slot = 0; slot < slotCount; slot++)
         {
@@ -504,6 +574,8 @@ internal sealed class VamanaIndex
             HeaderDirty = true;
             MaybeRecomputeEntry(force: true);
         }
+
+        RepairOrphans();
     }
 
     /// <summary>
@@ -544,11 +616,12 @@ internal sealed class VamanaIndex
             Nodes.SetNeighbors(target, Nodes.Neighbors(slot));
             _slotOfRowid[Nodes.RowId(slot)] = target;
             Nodes.SetHeader(slot, 0, NodeState.Free);
+            Nodes.SetNeighbors(slot, []);
             remap[slot] = target;
             moved.Add(target);
         }
 
-        Span<int> buffer = stackalloc int[Options.MaxDegree];
+        Span<int> buffer = stackalloc int[Nodes.Capacity];
         for (var slot = 0; slot < limit; slot++)
         {
             var neighbors = Nodes.Neighbors(slot);
