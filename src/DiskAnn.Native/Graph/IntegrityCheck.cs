@@ -8,7 +8,7 @@ internal static class IntegrityCheck
 {
     private const int MaxProblems = 10;
 
-    public static List<string> Run(NodeStore nodes, int entry)
+    public static List<string> Run(NodeStore nodes, int entry, int[] seeds)
     {
         var problems = new List<string>();
         void Problem(string text)
@@ -81,6 +81,14 @@ internal static class IntegrityCheck
         if (linked > 0 && (entry < 0 || entry >= nodes.SlotCount || nodes.State(entry) is NodeState.Free or NodeState.Pending))
         {
             Problem($"the entry point (slot {entry}) is not a linked node");
+        }
+
+        foreach (var seed in seeds)
+        {
+            if (nodes.State(seed) is NodeState.Free or NodeState.Pending)
+            {
+                Problem($"search seed slot {seed} is not a linked node");
+            }
         }
 
         return problems;

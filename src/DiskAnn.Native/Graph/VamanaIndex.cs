@@ -29,8 +29,16 @@ internal sealed class VamanaIndex
 
     public NodeStore Nodes { get; }
 
-    /// <summary>The slot every search starts from, or -1 while the graph is empty.</summary>
+    /// <summary>The medoid: the main entry point, or -1 while the graph is empty.</summary>
     public int Entry { get; private set; } = -1;
+
+    /// <summary>
+    /// Every search starts from the medoid and these seeds: up to 64 nodes spread over the data by
+    /// farthest-first traversal of a sample. A single entry point cannot reach clusters that the graph joins
+    /// by no edge (well-separated clusters in high dimension, where RobustPrune keeps no long edge); a seed in
+    /// each region costs a few dozen distances per query and removes that failure.
+    /// </summary>
+    public int[] Seeds { get; private set; } = [];
 
     public int DeletedCount { get; private set; }
 
@@ -61,9 +69,10 @@ internal sealed class VamanaIndex
     }
 
     /// <summary>Rebuilds the bookkeeping after the storage layer filled <see cref="Nodes"/>.</summary>
-    public void AfterLoad(int entry)
+    public void AfterLoad(int entry, int[] seeds)
     {
         Entry = entry;
+        Seeds = seeds;
         _slotOfRowid.Clear();
         _pending.Clear();
         _free.Clear();
@@ -174,6 +183,14 @@ internal sealed class VamanaIndex
 
         scratch.Visit(Entry);
         scratch.Offer(Entry, Distance(query, queryInverseNorm, Entry));
+        foreach (var seed in Seeds)
+        {
+            if (Nodes.State(seed) is NodeState.Linked or NodeState.Deleted && scratch.Visit(seed))
+            {
+                scratch.Offer(seed, Distance(query, queryInverseNorm, seed));
+            }
+        }
+
         var next = 0;
         while (true)
         {
@@ -303,6 +320,8 @@ internal sealed class VamanaIndex
             Nodes.SetNeighbors(medoid, []);
             MarkDirty(medoid);
             Entry = medoid;
+            Seeds = [];
+            _medoidBasis = 1;
             HeaderDirty = true;
             start = 1;
         }
@@ -372,6 +391,7 @@ internal sealed class VamanaIndex
 
             start += batch;
             graphSize += batch;
+            MaybeRecomputeEntry(linkedCount: graphSize);
         }
 
         // Lists may have grown into their slack: prune each back to R before anything is stored.
@@ -556,6 +576,12 @@ internal sealed class VamanaIndex
 
 
         var entryDeleted = Entry >= 0 && Nodes.State(Entry) != NodeState.Linked;
+        if (Seeds.Any(seed => Nodes.State(seed) != NodeState.Linked))
+        {
+            Seeds = [.. Seeds.Where(seed => Nodes.State(seed) == NodeState.Linked)];
+            HeaderDirty = true;
+        }
+
         for (var slot = 0; slot < slotCount; slot++)
         {
             if (Nodes.State(slot) == NodeState.Deleted)
@@ -644,6 +670,8 @@ internal sealed class VamanaIndex
             Entry = entry;
         }
 
+        Seeds = [.. Seeds.Select(seed => remap.GetValueOrDefault(seed, seed)).Where(seed => seed < limit)];
+
         HeaderDirty = true;
         Nodes.TruncateChunks(keepChunks);
         foreach (var slot in moved)
@@ -691,14 +719,15 @@ internal sealed class VamanaIndex
 
         DeletedCount = 0;
         Entry = -1;
+        Seeds = [];
         HeaderDirty = true;
         LinkPending();
     }
 
     /// <summary>Moves the entry point to the medoid again when the index has doubled or shrunk by half since it was chosen.</summary>
-    private void MaybeRecomputeEntry(bool force = false)
+    private void MaybeRecomputeEntry(bool force = false, int linkedCount = -1)
     {
-        var live = LiveCount;
+        var live = linkedCount >= 0 ? linkedCount : LiveCount - PendingCount;
         if (!force && live <= 2 * _medoidBasis && 2 * live >= _medoidBasis && Entry >= 0)
         {
             return;
@@ -715,11 +744,49 @@ internal sealed class VamanaIndex
         }
 
         var entry = linked.Count == 0 ? -1 : Medoid(linked.ToArray());
-        if (entry != Entry)
+        Entry = entry;
+        Seeds = entry < 0 ? [] : ChooseSeeds(linked, entry);
+        HeaderDirty = true;
+    }
+
+    /// <summary>Farthest-first traversal of a sample of the linked nodes, starting from the medoid.</summary>
+    private int[] ChooseSeeds(List<int> linked, int medoid)
+    {
+        var count = Math.Clamp((int)Math.Sqrt(linked.Count) / 2, 1, 64);
+        var random = new Random(linked.Count);
+        var sample = linked.Count <= 4096 ? linked.ToArray() : Enumerable.Range(0, 4096).Select(_ => linked[random.Next(linked.Count)]).ToArray();
+        var nearest = new float[sample.Length];
+        var seeds = new List<int>(count) { medoid };
+        for (var i = 0; i < sample.Length; i++)
         {
-            Entry = entry;
-            HeaderDirty = true;
+            nearest[i] = Distance(medoid, sample[i]);
         }
+
+        while (seeds.Count < count)
+        {
+            var far = 0;
+            for (var i = 1; i < sample.Length; i++)
+            {
+                if (nearest[i] > nearest[far])
+                {
+                    far = i;
+                }
+            }
+
+            if (nearest[far] <= 0)
+            {
+                break; // every sampled node is a seed or a duplicate of one
+            }
+
+            var seed = sample[far];
+            seeds.Add(seed);
+            for (var i = 0; i < sample.Length; i++)
+            {
+                nearest[i] = Math.Min(nearest[i], Distance(seed, sample[i]));
+            }
+        }
+
+        return [.. seeds];
     }
 
     /// <summary>The slot nearest the centroid of <paramref name="slots"/>.</summary>

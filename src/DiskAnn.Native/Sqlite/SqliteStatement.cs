@@ -54,6 +54,18 @@ internal sealed unsafe class SqliteStatement : IDisposable
         return this;
     }
 
+    public SqliteStatement Bind(int index, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* p = value)
+        {
+            // A non-null pointer even for an empty span, so that SQLite stores an empty BLOB rather than NULL.
+            byte dummy = 0;
+            Check(SqliteApi.bind_blob(_stmt, index, p is null ? &dummy : p, value.Length, SqliteApi.Transient));
+        }
+
+        return this;
+    }
+
     public SqliteStatement BindZeroBlob(int index, long length)
     {
         Check(SqliteApi.bind_zeroblob64(_stmt, index, length));

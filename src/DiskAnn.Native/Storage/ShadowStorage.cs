@@ -289,6 +289,13 @@ internal sealed class ShadowStorage : IDisposable
         if (index.HeaderDirty)
         {
             SetConfig("entry", index.Entry);
+            var seeds = new byte[index.Seeds.Length * sizeof(int)];
+            for (var i = 0; i < index.Seeds.Length; i++)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(seeds.AsSpan(i * 4), index.Seeds[i]);
+            }
+
+            SetConfig("seeds", seeds);
         }
 
         index.ClearDirty();
@@ -378,6 +385,42 @@ internal sealed class ShadowStorage : IDisposable
         {
             _setConfig.Reset();
         }
+    }
+
+    private void SetConfig(string key, byte[] value)
+    {
+        _setConfig ??= new SqliteStatement(_db, $"INSERT OR REPLACE INTO {Name("config")}(key, value) VALUES (?1, ?2)");
+        try
+        {
+            _setConfig.Bind(1, key).Bind(2, value).Step();
+        }
+        finally
+        {
+            _setConfig.Reset();
+        }
+    }
+
+    /// <summary>The stored search seeds (int32 slots), empty if none are stored.</summary>
+    public int[] ReadSeeds(int slotCount)
+    {
+        using var select = new SqliteStatement(_db, $"SELECT value FROM {Name("config")} WHERE key = 'seeds'");
+        if (!select.Step())
+        {
+            return [];
+        }
+
+        var blob = select.Blob(0);
+        var seeds = new int[blob.Length / 4];
+        for (var i = 0; i < seeds.Length; i++)
+        {
+            seeds[i] = BinaryPrimitives.ReadInt32LittleEndian(blob[(i * 4)..]);
+            if (seeds[i] < 0 || seeds[i] >= slotCount)
+            {
+                throw Corrupt($"search seed {seeds[i]} is outside the index");
+            }
+        }
+
+        return seeds;
     }
 
     /// <summary>Ends incremental BLOB I/O; called at the end of every transaction (an open handle would hold it open).</summary>

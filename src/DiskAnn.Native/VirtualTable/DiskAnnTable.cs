@@ -63,7 +63,7 @@ internal sealed class DiskAnnTable : IDisposable
         var nodes = new NodeStore(Options.Dimension, Options.MaxDegree, chunkSlots);
         var entry = _storage.Load(nodes, Options);
         var index = new VamanaIndex(Options, nodes);
-        index.AfterLoad(entry);
+        index.AfterLoad(entry, _storage.ReadSeeds(nodes.SlotCount));
         return index;
     }
 
@@ -287,7 +287,7 @@ internal sealed class DiskAnnTable : IDisposable
     public List<string> CheckIntegrity()
     {
         var stored = Load();
-        return IntegrityCheck.Run(stored.Nodes, stored.Entry);
+        return IntegrityCheck.Run(stored.Nodes, stored.Entry, stored.Seeds);
     }
 
     public void Begin()
