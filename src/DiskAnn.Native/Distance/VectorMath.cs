@@ -42,6 +42,18 @@ internal static class VectorMath
         }
     }
 
+    /// <summary>
+    /// The distance the graph is built and searched with: the metric's distance, except squared for l2.
+    /// The order is the same; what changes is RobustPrune's occlusion test, which DiskANN defines (and tunes
+    /// alpha for) on squared Euclidean distances: with plain ones, lists in tight well-separated clusters fill
+    /// with near neighbours and keep no edge between clusters. Results are reported with <see cref="Distance(DiskAnnMetric, ReadOnlySpan{float}, float, ReadOnlySpan{float}, float)"/>.
+    /// </summary>
+    public static float GraphDistance(DiskAnnMetric metric, ReadOnlySpan<float> a, float invA, ReadOnlySpan<float> b, float invB)
+    {
+        var d = Distance(metric, a, invA, b, invB);
+        return metric == DiskAnnMetric.L2 ? d * d : d;
+    }
+
     /// <summary>The distance between two vectors of the same length, computing norms itself.</summary>
     public static float Distance(DiskAnnMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {

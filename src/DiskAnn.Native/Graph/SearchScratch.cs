@@ -10,9 +10,8 @@ internal sealed class SearchScratch
     private int[] _stamps = [];
     private int _stamp;
 
-    public float[] PoolDistances = [];
-    public int[] PoolSlots = [];
-    public bool[] PoolExpanded = [];
+    /// <summary>The beam: candidates sorted by distance, as one array of structs so an insertion moves one block.</summary>
+    public PoolEntry[] Pool = [];
     public int PoolCount;
     public int PoolCapacity;
 
@@ -33,11 +32,9 @@ internal sealed class SearchScratch
     public void Begin(int slotCount, int listSize)
     {
         NewVisitedSet(slotCount);
-        if (PoolSlots.Length < listSize + 1)
+        if (Pool.Length < listSize + 1)
         {
-            PoolDistances = new float[listSize + 1];
-            PoolSlots = new int[listSize + 1];
-            PoolExpanded = new bool[listSize + 1];
+            Pool = new PoolEntry[listSize + 1];
         }
 
         PoolCount = 0;
@@ -79,7 +76,8 @@ internal sealed class SearchScratch
     public int Offer(int slot, float distance)
     {
         var count = PoolCount;
-        if (count == PoolCapacity && distance >= PoolDistances[count - 1])
+        var pool = Pool;
+        if (count == PoolCapacity && distance >= pool[count - 1].Distance)
         {
             return -1;
         }
@@ -89,7 +87,7 @@ internal sealed class SearchScratch
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (PoolDistances[mid] <= distance)
+            if (pool[mid].Distance <= distance)
             {
                 lo = mid + 1;
             }
@@ -102,14 +100,10 @@ internal sealed class SearchScratch
         var move = (count == PoolCapacity ? count - 1 : count) - lo;
         if (move > 0)
         {
-            Array.Copy(PoolDistances, lo, PoolDistances, lo + 1, move);
-            Array.Copy(PoolSlots, lo, PoolSlots, lo + 1, move);
-            Array.Copy(PoolExpanded, lo, PoolExpanded, lo + 1, move);
+            Array.Copy(pool, lo, pool, lo + 1, move);
         }
 
-        PoolDistances[lo] = distance;
-        PoolSlots[lo] = slot;
-        PoolExpanded[lo] = false;
+        pool[lo] = new PoolEntry(distance, slot);
         if (count < PoolCapacity)
         {
             PoolCount = count + 1;
@@ -162,4 +156,12 @@ internal sealed class SearchScratch
 
         return Query.AsSpan(0, dimension);
     }
+}
+
+/// <summary>One candidate of the beam.</summary>
+internal struct PoolEntry(float distance, int slot)
+{
+    public float Distance = distance;
+    public int Slot = slot;
+    public bool Expanded;
 }

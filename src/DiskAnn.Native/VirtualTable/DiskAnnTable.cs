@@ -158,7 +158,7 @@ internal sealed class DiskAnnTable : IDisposable
                 while (true)
                 {
                     index.GreedySearch(query, inverse, list, scratch, recordExpanded: false);
-                    var found = Collect(scratch, nodes, k, null, rowids, distances);
+                    var found = Collect(index, query, inverse, scratch, k, null, rowids, distances);
                     if (found >= Math.Min(k, live) || list >= live + index.DeletedCount)
                     {
                         return found;
@@ -209,7 +209,7 @@ internal sealed class DiskAnnTable : IDisposable
             if (matching > (long)widened * Options.MaxDegree)
             {
                 index.GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
-                var found = Collect(scratch, nodes, k, _allowed, rowids, distances);
+                var found = Collect(index, query, inverse, scratch, k, _allowed, rowids, distances);
                 if (found >= Math.Min(k, matching))
                 {
                     return found;
@@ -217,7 +217,7 @@ internal sealed class DiskAnnTable : IDisposable
             }
 
             index.ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, scratch);
-            return Collect(scratch, nodes, k, null, rowids, distances);
+            return Collect(index, query, inverse, scratch, k, null, rowids, distances);
         }
         finally
         {
@@ -228,19 +228,20 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    private static int Collect(SearchScratch scratch, NodeStore nodes, int k, byte[]? allowed, long[] rowids, float[] distances)
+    private static int Collect(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
     {
+        var nodes = index.Nodes;
         var found = 0;
         for (var i = 0; i < scratch.PoolCount && found < k; i++)
         {
-            var slot = scratch.PoolSlots[i];
+            var slot = scratch.Pool[i].Slot;
             if (nodes.State(slot) != NodeState.Linked || (allowed is not null && allowed[slot] == 0))
             {
                 continue;
             }
 
             rowids[found] = nodes.RowId(slot);
-            distances[found++] = scratch.PoolDistances[i];
+            distances[found++] = index.ReportedDistance(query, inverse, slot, scratch.Pool[i].Distance);
         }
 
         return found;
