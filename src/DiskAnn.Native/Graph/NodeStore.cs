@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+
 namespace DiskAnn.Graph;
 
 /// <summary>
@@ -67,6 +71,27 @@ internal sealed class NodeStore
     public ReadOnlySpan<float> Vector(int slot)
         => _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
 
+    /// <summary>
+    /// Asks the CPU to start loading the first cache lines of a vector. A search knows which vectors it will
+    /// read next (the unvisited neighbours of the node it expands); fetching them while the previous distances
+    /// are computed hides most of the memory latency, which otherwise costs more than the arithmetic.
+    /// </summary>
+    public unsafe void Prefetch(int slot)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        var chunk = _vectorChunks[slot >> _chunkShift];
+        var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension * sizeof(float));
+        var bytes = Math.Min(Dimension * sizeof(float), 256);
+        for (var offset = 0; offset < bytes; offset += 64)
+        {
+            Sse.Prefetch0(start + offset);
+        }
+    }
+
     public ReadOnlySpan<int> Neighbors(int slot)
         => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
 
@@ -126,7 +151,8 @@ internal sealed class NodeStore
     {
         while (_vectorChunks.Count * ChunkSlots < slotCount)
         {
-            _vectorChunks.Add(new float[ChunkSlots * Dimension]);
+            // Pinned (allocated on the pinned object heap) so Prefetch can take a vector's address.
+            _vectorChunks.Add(GC.AllocateArray<float>(ChunkSlots * Dimension, pinned: true));
             _neighborChunks.Add(new int[ChunkSlots * Capacity]);
         }
 

@@ -28,6 +28,9 @@ internal sealed class SearchScratch
 
     public float[] Query = [];
 
+    /// <summary>The unvisited neighbours of the node being expanded, gathered so their vectors can be prefetched first.</summary>
+    public int[] Batch = new int[64];
+
     /// <summary>Starts a new visited set over <paramref name="slotCount"/> slots and an empty pool of capacity <paramref name="listSize"/>.</summary>
     public void Begin(int slotCount, int listSize)
     {

@@ -230,13 +230,25 @@ internal sealed class VamanaIndex
                 scratch.AddExpanded(node, scratch.Pool[next].Distance);
             }
 
-            foreach (var neighbor in Nodes.Neighbors(node))
+            var neighbors = Nodes.Neighbors(node);
+            if (scratch.Batch.Length < neighbors.Length)
             {
-                if (!scratch.Visit(neighbor))
-                {
-                    continue;
-                }
+                scratch.Batch = new int[Nodes.Capacity];
+            }
 
+            var unvisited = 0;
+            foreach (var neighbor in neighbors)
+            {
+                if (scratch.Visit(neighbor))
+                {
+                    Nodes.Prefetch(neighbor);
+                    scratch.Batch[unvisited++] = neighbor;
+                }
+            }
+
+            for (var i = 0; i < unvisited; i++)
+            {
+                var neighbor = scratch.Batch[i];
                 var position = scratch.Offer(neighbor, Distance(query, queryInverseNorm, neighbor));
                 if (position >= 0 && position < next)
                 {
@@ -426,6 +438,16 @@ internal sealed class VamanaIndex
         try
         {
             scratch.ClearCandidates();
+            foreach (var n in Nodes.Neighbors(target))
+            {
+                Nodes.Prefetch(n);
+            }
+
+            foreach (var s in extra)
+            {
+                Nodes.Prefetch(s);
+            }
+
             foreach (var n in Nodes.Neighbors(target))
             {
                 scratch.AddCandidate(n, Distance(target, n));
