@@ -59,6 +59,7 @@ while (true)
     else
     {
         transaction.Commit();
+        Console.WriteLine("committed");
     }
 }
 

@@ -45,8 +45,10 @@ internal sealed class NodeStore
     public int MaxDegree { get; }
 
     /// <summary>
-    /// The room a list has in memory: R plus slack, so that back-edges can be appended during a bulk link
-    /// and pruned back to R once at its end instead of at every addition (DiskANN's graph slack).
+    /// The room a list has, in memory and in its stored record: R plus half of R as slack. Back-edges are
+    /// appended until a list is full, and only then is it pruned back to R (DiskANN's graph slack), so that
+    /// a node's list is pruned once per R/2 new neighbours rather than at every one, in a bulk load and in
+    /// single-row inserts alike.
     /// </summary>
     public int Capacity { get; }
 

@@ -424,9 +424,6 @@ internal sealed class VamanaIndex
             MaybeRecomputeEntry(linkedCount: graphSize);
         }
 
-        // Lists may have grown into their slack: prune each back to R before anything is stored.
-        var overfull = DirtySlots.Where(slot => Nodes.Degree(slot) > Options.MaxDegree).ToArray();
-        ForEach(overfull.Length, i => PruneList(overfull[i], []));
         RepairOrphans();
         MaybeRecomputeEntry();
     }
@@ -520,7 +517,7 @@ internal sealed class VamanaIndex
 
             var current = Nodes.Neighbors(j);
             current.CopyTo(list);
-            if (current.Length < Options.MaxDegree)
+            if (current.Length < Nodes.Capacity)
             {
                 list[current.Length] = y;
                 Nodes.SetNeighbors(j, list[..(current.Length + 1)]);

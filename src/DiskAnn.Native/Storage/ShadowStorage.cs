@@ -46,7 +46,8 @@ internal sealed class ShadowStorage : IDisposable
 
     private string Name(string suffix) => $"{Quote(_schema)}.{Quote(Table + "_" + suffix)}";
 
-    public static int RecordBytes(int maxDegree) => RecordHeaderBytes + (4 * maxDegree);
+    /// <summary>A graph record: the header and room for <paramref name="capacity"/> edges (R plus slack).</summary>
+    public static int RecordBytes(int capacity) => RecordHeaderBytes + (4 * capacity);
 
     /// <summary>
     /// Chunk size in slots: a power of two near 256 KiB of vectors per BLOB, so a chunk spans whole overflow
@@ -153,7 +154,7 @@ internal sealed class ShadowStorage : IDisposable
         var dimension = nodes.Dimension;
         var chunkSlots = nodes.ChunkSlots;
         var vectorBytes = chunkSlots * dimension * sizeof(float);
-        var recordBytes = RecordBytes(nodes.MaxDegree);
+        var recordBytes = RecordBytes(nodes.Capacity);
         _storedChunks = 0;
         using (var select = new SqliteStatement(_db, $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
         {
@@ -184,7 +185,7 @@ internal sealed class ShadowStorage : IDisposable
             }
         }
 
-        var neighbors = new int[nodes.MaxDegree];
+        var neighbors = new int[nodes.Capacity];
         var graphChunks = 0;
         using (var select = new SqliteStatement(_db, $"SELECT id, data FROM {Name("graph")} ORDER BY id"))
         {
@@ -203,7 +204,7 @@ internal sealed class ShadowStorage : IDisposable
                     var record = data.Slice(i * recordBytes, recordBytes);
                     var state = (NodeState)record[8];
                     int degree = BinaryPrimitives.ReadUInt16LittleEndian(record[10..]);
-                    if (state > NodeState.Deleted || degree > nodes.MaxDegree)
+                    if (state > NodeState.Deleted || degree > nodes.Capacity)
                     {
                         throw Corrupt($"slot {slot} has state {(int)state} and degree {degree}");
                     }
@@ -304,7 +305,7 @@ internal sealed class ShadowStorage : IDisposable
     /// <summary>Writes the records of slots first..last, which lie in one chunk, in one BLOB write.</summary>
     private void WriteRecords(NodeStore nodes, int first, int last)
     {
-        var recordBytes = RecordBytes(nodes.MaxDegree);
+        var recordBytes = RecordBytes(nodes.Capacity);
         var length = (last - first + 1) * recordBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
@@ -358,7 +359,7 @@ internal sealed class ShadowStorage : IDisposable
             _insertChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("vectors")}(id, data) VALUES (?1, zeroblob(?2))");
             _insertGraphChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("graph")}(id, data) VALUES (?1, zeroblob(?2))");
             _insertChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * nodes.Dimension * sizeof(float));
-            _insertGraphChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * RecordBytes(nodes.MaxDegree));
+            _insertGraphChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * RecordBytes(nodes.Capacity));
             try
             {
                 _insertChunk.Step();

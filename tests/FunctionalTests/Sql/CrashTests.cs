@@ -22,16 +22,14 @@ public sealed class CrashTests : IDisposable
     {
         var rounds = int.TryParse(Environment.GetEnvironmentVariable("DISKANN_CRASH_ROUNDS"), out var r) ? r : 25;
         var random = new Random(journal.GetHashCode(StringComparison.Ordinal));
-        var committedRounds = 0;
         for (var round = 0; round < rounds; round++)
         {
-            RunAndKill(journal, seed: round, afterMilliseconds: random.Next(30, 400));
-            committedRounds += Verify() > 0 ? 1 : 0;
+            RunAndKill(journal, seed: round, afterMilliseconds: random.Next(0, 300));
+            Assert.True(Verify() > 0, "the writer had committed rows");
         }
-
-        Assert.True(committedRounds > rounds / 2, "the writer should commit something in most rounds");
     }
 
+    /// <summary>Starts the writer, waits for its first commit, lets it run a random while longer, and kills it.</summary>
     private void RunAndKill(string journal, int seed, int afterMilliseconds)
     {
         var worker = Path.Combine(AppContext.BaseDirectory, "FunctionalTests.Worker.dll");
@@ -47,10 +45,11 @@ public sealed class CrashTests : IDisposable
         start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var process = Process.Start(start)!;
         var ready = process.StandardOutput.ReadLine();
-        if (ready != "ready")
+        var committed = process.StandardOutput.ReadLine(); // its first commit: it is now mid-work
+        if (ready != "ready" || committed != "committed")
         {
             process.Kill();
-            Assert.Fail($"worker did not start: {ready} {process.StandardError.ReadToEnd()}");
+            Assert.Fail($"worker did not start: {ready} {committed} {process.StandardError.ReadToEnd()}");
         }
 
         Thread.Sleep(afterMilliseconds);

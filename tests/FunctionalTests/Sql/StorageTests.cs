@@ -13,11 +13,12 @@ public sealed class StorageTests : IDisposable
     public void Index_size_stays_close_to_the_raw_vectors()
     {
         using var c = _db.Open();
-        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128)");
-        c.InsertAll("idx", SqlHelpers.Clustered(2048, 128, seed: 50));
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=384)");
+        c.InsertAll("idx", SqlHelpers.Clustered(1024, 384, seed: 50));
         var stored = (long)c.Scalar("SELECT (SELECT sum(length(data)) FROM idx_vectors) + (SELECT sum(length(data)) FROM idx_graph)")!;
-        var raw = 2048L * 128 * sizeof(float);
-        Assert.InRange(stored / (double)raw, 1.0, 1.3);
+        var raw = 1024L * 384 * sizeof(float);
+        Assert.InRange(stored / (double)raw, 1.0, 1.2);
+        Assert.InRange(new FileInfo(_db.Path).Length / (double)raw, 1.0, 1.25);
     }
 
     [Fact]
