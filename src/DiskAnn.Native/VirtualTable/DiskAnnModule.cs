@@ -148,7 +148,15 @@ internal static unsafe class DiskAnnModule
             return Fail(vtab, e);
         }
 
-        GCHandle.FromIntPtr(vtab->managed).Free();
+        try
+        {
+            GCHandle.FromIntPtr(vtab->managed).Free();
+        }
+        catch
+        {
+            // the table is going away either way
+        }
+
         if (vtab->zErrMsg is not null)
         {
             SqliteApi.free(vtab->zErrMsg);
@@ -191,7 +199,15 @@ internal static unsafe class DiskAnnModule
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Close(SqliteVtabCursor* cursor)
     {
-        GCHandle.FromIntPtr(cursor->managed).Free();
+        try
+        {
+            GCHandle.FromIntPtr(cursor->managed).Free();
+        }
+        catch
+        {
+            // nothing to report to: the cursor is going away either way
+        }
+
         NativeMemory.Free(cursor);
         return OK;
     }
@@ -214,15 +230,29 @@ internal static unsafe class DiskAnnModule
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Next(SqliteVtabCursor* cursor)
     {
-        CursorOf(cursor).Position++;
-        return OK;
+        try
+        {
+            CursorOf(cursor).Position++;
+            return OK;
+        }
+        catch (Exception e)
+        {
+            return Fail(cursor->pVtab, e);
+        }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Eof(SqliteVtabCursor* cursor)
     {
-        var c = CursorOf(cursor);
-        return c.Position >= c.Count ? 1 : 0;
+        try
+        {
+            var c = CursorOf(cursor);
+            return c.Position >= c.Count ? 1 : 0;
+        }
+        catch
+        {
+            return 1; // xEof has no error channel: end the scan
+        }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
@@ -284,9 +314,16 @@ internal static unsafe class DiskAnnModule
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int RowId(SqliteVtabCursor* cursor, long* rowid)
     {
-        var c = CursorOf(cursor);
-        *rowid = c.RowIds[c.Position];
-        return OK;
+        try
+        {
+            var c = CursorOf(cursor);
+            *rowid = c.RowIds[c.Position];
+            return OK;
+        }
+        catch (Exception e)
+        {
+            return Fail(cursor->pVtab, e);
+        }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
