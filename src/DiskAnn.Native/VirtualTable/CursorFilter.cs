@@ -13,7 +13,7 @@ internal static unsafe class CursorFilter
         float[]? query = null;
         long k = 0, listSize = 0, limit = -1, offset = 0;
         long? rowid = null;
-        HashSet<long>? allowed = null;
+        List<long>? allowed = null;
         if (plan.HasFlag(QueryPlan.Match))
         {
             query = SqliteValues.ReadVector(argv[next++], table.Options.Dimension, "the query vector (MATCH)");
@@ -112,15 +112,16 @@ internal static unsafe class CursorFilter
             return;
         }
 
-        var all = allowed is not null ? allowed.Where(id => index.TryGetSlot(id, out _)).ToArray() : index.RowIds.ToArray();
+        var all = allowed is not null ? allowed.Where(id => index.TryGetSlot(id, out _)).Distinct().ToArray() : index.RowIds.ToArray();
         Array.Sort(all);
         cursor.RowIds = all;
         cursor.Count = all.Length;
     }
 
-    private static unsafe HashSet<long> ReadInList(nint list)
+    /// <summary>The values of a rowid IN (...) list; duplicates are left for the consumer to skip.</summary>
+    private static unsafe List<long> ReadInList(nint list)
     {
-        var set = new HashSet<long>();
+        var set = new List<long>();
         nint value;
         var rc = SqliteApi.vtab_in_first(list, &value);
         while (rc == SqliteConstants.OK && value != 0)

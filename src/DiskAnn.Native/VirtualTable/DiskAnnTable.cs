@@ -142,7 +142,7 @@ internal sealed class DiskAnnTable : IDisposable
     /// (rowid IN ...) it returns the k nearest allowed rows: an exact scan of them when they are few, a graph
     /// search that walks through every node but keeps only allowed ones when they are many.
     /// </summary>
-    public int Search(float[] query, int k, int listSize, HashSet<long>? allowed, long[] rowids, float[] distances)
+    public int Search(float[] query, int k, int listSize, List<long>? allowed, long[] rowids, float[] distances)
     {
         var index = Index;
         index.LinkPending();
@@ -176,7 +176,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    private int FilteredSearch(VamanaIndex index, float[] query, float inverse, int k, int list, HashSet<long> allowed, SearchScratch scratch, long[] rowids, float[] distances)
+    private int FilteredSearch(VamanaIndex index, float[] query, float inverse, int k, int list, List<long> allowed, SearchScratch scratch, long[] rowids, float[] distances)
     {
         var nodes = index.Nodes;
         if (_allowed.Length < nodes.SlotCount)
@@ -187,7 +187,7 @@ internal sealed class DiskAnnTable : IDisposable
         var slots = new List<int>(Math.Min(allowed.Count, index.LiveCount));
         foreach (var rowid in allowed)
         {
-            if (index.TryGetSlot(rowid, out var slot))
+            if (index.TryGetSlot(rowid, out var slot) && _allowed[slot] == 0)
             {
                 slots.Add(slot);
                 _allowed[slot] = 1;

@@ -38,7 +38,9 @@ public sealed class ConcurrencyTests : IDisposable
             return c;
         }
 
-        var writer = Task.Run(() =>
+        // Dedicated threads (LongRunning): on a 2-core machine the thread pool would run the readers first and
+        // start the writer only when they finish.
+        var writer = Task.Factory.StartNew(() =>
         {
             using var c = Open();
             var random = new Random(70);
@@ -66,9 +68,9 @@ public sealed class ConcurrencyTests : IDisposable
                 t.Commit();
                 Interlocked.Increment(ref commits);
             }
-        });
+        }, TaskCreationOptions.LongRunning);
 
-        var readers = Enumerable.Range(0, 3).Select(r => Task.Run(() =>
+        var readers = Enumerable.Range(0, 3).Select(r => Task.Factory.StartNew(() =>
         {
             using var c = Open();
             var random = new Random(80 + r);
@@ -99,7 +101,7 @@ public sealed class ConcurrencyTests : IDisposable
                 t.Commit();
                 Interlocked.Increment(ref reads);
             }
-        })).ToArray();
+        }, TaskCreationOptions.LongRunning)).ToArray();
 
         await Task.WhenAll([writer, .. readers]);
         Assert.Empty(errors);

@@ -168,6 +168,18 @@ public sealed class QueryTests : IDisposable
     }
 
     [Fact]
+    public void A_filter_list_with_repeats_and_unknown_rowids_returns_each_row_once()
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
+        var vectors = SqlHelpers.Clustered(200, 4, seed: 17);
+        c.InsertAll("idx", vectors);
+        var rows = c.Knn("idx", vectors[0], 10, "AND rowid IN (1, 1, 2, 2, 3, 9999)");
+        Assert.Equal([1L, 2L, 3L], rows.Select(r => r.RowId).Order());
+        Assert.Equal(3L, c.Scalar("SELECT count(*) FROM idx WHERE rowid IN (1, 1, 2, 3, 9999)"));
+    }
+
+    [Fact]
     public void Bad_queries_fail_with_a_message_naming_the_problem()
     {
         using var c = _db.Open();
