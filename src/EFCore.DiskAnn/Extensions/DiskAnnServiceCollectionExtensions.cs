@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata.Conventions;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -35,7 +36,8 @@ public static class DiskAnnServiceCollectionExtensions
             .Replace(ServiceDescriptor.Singleton<IRelationalAnnotationProvider, DiskAnnRelationalAnnotationProvider>())
             .Replace(ServiceDescriptor.Singleton<IMigrationsAnnotationProvider, DiskAnnMigrationsAnnotationProvider>())
             .Replace(ServiceDescriptor.Singleton<IQuerySqlGeneratorFactory, DiskAnnQuerySqlGeneratorFactory>())
-            .Replace(ServiceDescriptor.Scoped<IQueryTranslationPostprocessorFactory, DiskAnnQueryTranslationPostprocessorFactory>());
+            .Replace(ServiceDescriptor.Scoped<IQueryTranslationPostprocessorFactory, DiskAnnQueryTranslationPostprocessorFactory>())
+            .Replace(ServiceDescriptor.Scoped<ISqliteRelationalConnection, DiskAnnRelationalConnection>());
 
         return serviceCollection;
     }

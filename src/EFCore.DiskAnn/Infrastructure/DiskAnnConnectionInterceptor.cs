@@ -4,22 +4,26 @@ using System.Runtime.CompilerServices;
 using DiskAnn;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using SQLitePCL;
 
 namespace Microsoft.EntityFrameworkCore.Infrastructure;
 
 /// <summary>
 /// Loads the <c>diskann</c> module and the vector functions on every connection EF Core uses: each time EF Core opens
-/// one (from a connection string, or a user's closed <see cref="SqliteConnection" />, pooled or not), and before the
-/// first command on a connection the application opened itself. Loading twice on a connection is harmless.
+/// one (from a connection string, or a user's closed <see cref="SqliteConnection" />, pooled or not). A connection the
+/// application opened itself is covered by the plugin's relational connection, which checks before each command.
+/// The module is registered once per native SQLite connection: reopening a pooled connection (which hands back the
+/// same native connection) does not register it again.
 /// </summary>
-public class DiskAnnConnectionInterceptor : DbConnectionInterceptor, IDbCommandInterceptor
+public class DiskAnnConnectionInterceptor : DbConnectionInterceptor
 {
-    // The native connection each SqliteConnection had when the module was last loaded on it.
-    private static readonly ConditionalWeakTable<SqliteConnection, StrongBox<nint>> Loaded = new();
+    // The native connections (SQLitePCL handles, compared by identity: a new native connection is a new handle object,
+    // even at a recycled address) the module is registered on.
+    private static readonly ConditionalWeakTable<sqlite3, object> Loaded = new();
 
     /// <inheritdoc />
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
-        => Load(connection, force: true);
+        => EnsureLoaded(connection);
 
     /// <inheritdoc />
     public override Task ConnectionOpenedAsync(
@@ -27,36 +31,38 @@ public class DiskAnnConnectionInterceptor : DbConnectionInterceptor, IDbCommandI
         ConnectionEndEventData eventData,
         CancellationToken cancellationToken = default)
     {
-        Load(connection, force: true);
+        EnsureLoaded(connection);
         return Task.CompletedTask;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Loads the module on <paramref name="result" />'s connection if it is open and does not have it yet. Kept for
+    /// callers of earlier versions; the plugin no longer registers a command interceptor (it made EF Core build
+    /// diagnostic event data for every command).
+    /// </summary>
     public virtual DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
     {
         if (result.Connection is { } connection)
         {
-            Load(connection, force: false);
+            EnsureLoaded(connection);
         }
 
         return result;
     }
 
-    private static void Load(DbConnection connection, bool force)
+    /// <summary>
+    /// Registers the <c>diskann</c> module and the vector functions on <paramref name="connection" /> when it is an open
+    /// <see cref="SqliteConnection" /> whose native connection does not have them yet; otherwise does nothing (cheap).
+    /// </summary>
+    public static void EnsureLoaded(DbConnection connection)
     {
-        if (connection is not SqliteConnection { State: ConnectionState.Open, Handle: { } handle } sqlite)
-        {
-            return;
-        }
-
-        var native = handle.DangerousGetHandle();
-        var box = Loaded.GetOrCreateValue(sqlite);
-        if (!force && box.Value == native)
+        if (connection is not SqliteConnection { State: ConnectionState.Open, Handle: { } handle } sqlite
+            || Loaded.TryGetValue(handle, out _))
         {
             return;
         }
 
         sqlite.LoadDiskAnn();
-        box.Value = native;
+        Loaded.AddOrUpdate(handle, Loaded);
     }
 }

@@ -1,0 +1,38 @@
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Sqlite.Storage.Internal;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Microsoft.EntityFrameworkCore.Infrastructure;
+
+/// <summary>
+/// SQLite's relational connection, which also makes sure the <c>diskann</c> module is loaded on a connection the
+/// application opened itself (EF Core raises no "opened" event for it). EF Core calls <see cref="Open" /> before every
+/// command; when the module is already there the check is one weak-table lookup.
+/// </summary>
+public class DiskAnnRelationalConnection : SqliteRelationalConnection
+{
+    /// <summary>Creates the connection.</summary>
+    public DiskAnnRelationalConnection(
+        RelationalConnectionDependencies dependencies,
+        IRawSqlCommandBuilder rawSqlCommandBuilder,
+        IDiagnosticsLogger<DbLoggerCategory.Infrastructure> logger)
+        : base(dependencies, rawSqlCommandBuilder, logger)
+    {
+    }
+
+    /// <inheritdoc />
+    public override bool Open(bool errorsExpected = false)
+    {
+        var opened = base.Open(errorsExpected);
+        DiskAnnConnectionInterceptor.EnsureLoaded(DbConnection);
+        return opened;
+    }
+
+    /// <inheritdoc />
+    public override async Task<bool> OpenAsync(CancellationToken cancellationToken, bool errorsExpected = false)
+    {
+        var opened = await base.OpenAsync(cancellationToken, errorsExpected).ConfigureAwait(false);
+        DiskAnnConnectionInterceptor.EnsureLoaded(DbConnection);
+        return opened;
+    }
+}
