@@ -146,7 +146,6 @@ internal sealed class DiskAnnTable : IDisposable
     {
         var index = Index;
         index.LinkPending();
-        var nodes = index.Nodes;
         var inverse = Options.Metric == DiskAnnMetric.Cosine ? VectorMath.InverseNorm(query) : 0f;
         var list = Math.Max(listSize, k);
         var live = index.LiveCount;
