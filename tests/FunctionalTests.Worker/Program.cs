@@ -14,7 +14,7 @@ connection.Open();
 connection.LoadDiskAnn();
 Run($"PRAGMA journal_mode={journal}");
 Run("CREATE TABLE IF NOT EXISTS truth(id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
-Run($"CREATE VIRTUAL TABLE IF NOT EXISTS idx USING diskann(dimension={Dimension}, metric=l2, max_degree=12)");
+Run($"CREATE VIRTUAL TABLE IF NOT EXISTS idx USING diskann(dimension={Dimension}, metric=l2, max_degree=16)");
 var nextId = Convert.ToInt64(Scalar("SELECT coalesce(max(id), 0) + 1 FROM truth"));
 Console.WriteLine("ready");
 Console.Out.Flush();
