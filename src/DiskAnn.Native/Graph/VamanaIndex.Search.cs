@@ -1,0 +1,91 @@
+namespace DiskAnn.Graph;
+
+/// <summary>GreedySearch (the beam search from the entry point and seeds) and the exact search of a given set.</summary>
+internal sealed partial class VamanaIndex
+{
+    /// <summary>
+    /// GreedySearch: a beam search of list size <paramref name="listSize"/> from the entry point. Leaves the
+    /// <paramref name="listSize"/> closest nodes found in the scratch pool (tombstones included: callers skip
+    /// them) and, when <paramref name="recordExpanded"/>, every expanded node with its distance (the set V that
+    /// RobustPrune chooses from).
+    /// </summary>
+    public void GreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, SearchScratch scratch, bool recordExpanded)
+    {
+        scratch.Begin(Nodes.SlotCount, listSize);
+        if (Entry < 0)
+        {
+            return;
+        }
+
+        scratch.Visit(Entry);
+        scratch.Offer(Entry, Distance(query, queryInverseNorm, Entry));
+        foreach (var seed in Seeds)
+        {
+            if (Nodes.State(seed) is NodeState.Linked or NodeState.Deleted && scratch.Visit(seed))
+            {
+                scratch.Offer(seed, Distance(query, queryInverseNorm, seed));
+            }
+        }
+
+        var next = 0;
+        while (true)
+        {
+            // The closest candidate not expanded yet.
+            while (next < scratch.PoolCount && scratch.Pool[next].Expanded)
+            {
+                next++;
+            }
+
+            if (next >= scratch.PoolCount)
+            {
+                break;
+            }
+
+            scratch.Pool[next].Expanded = true;
+            var node = scratch.Pool[next].Slot;
+            if (recordExpanded)
+            {
+                scratch.AddExpanded(node, scratch.Pool[next].Distance);
+            }
+
+            var neighbors = Nodes.Neighbors(node);
+            if (scratch.Batch.Length < neighbors.Length)
+            {
+                scratch.Batch = new int[Nodes.Capacity];
+            }
+
+            var unvisited = 0;
+            foreach (var neighbor in neighbors)
+            {
+                if (scratch.Visit(neighbor))
+                {
+                    Nodes.Prefetch(neighbor);
+                    scratch.Batch[unvisited++] = neighbor;
+                }
+            }
+
+            for (var i = 0; i < unvisited; i++)
+            {
+                var neighbor = scratch.Batch[i];
+                var position = scratch.Offer(neighbor, Distance(query, queryInverseNorm, neighbor));
+                if (position >= 0 && position < next)
+                {
+                    next = position;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Exact distances to the given slots (the filtered search's path for small allowed sets, and the
+    /// reference the graph is checked against). Leaves the <paramref name="k"/> closest in the scratch pool.
+    /// </summary>
+    public void ExactSearch(ReadOnlySpan<float> query, float queryInverseNorm, ReadOnlySpan<int> slots, int k, SearchScratch scratch)
+    {
+        scratch.Begin(Nodes.SlotCount, k);
+        foreach (var slot in slots)
+        {
+            scratch.Offer(slot, Distance(query, queryInverseNorm, slot));
+        }
+    }
+}
