@@ -115,30 +115,23 @@ internal sealed class SearchScratch
         return lo;
     }
 
-    public void AddExpanded(int slot, float distance)
-    {
-        if (ExpandedCount == ExpandedSlots.Length)
-        {
-            Array.Resize(ref ExpandedSlots, ExpandedCount * 2);
-            Array.Resize(ref ExpandedDistances, ExpandedCount * 2);
-        }
-
-        ExpandedSlots[ExpandedCount] = slot;
-        ExpandedDistances[ExpandedCount++] = distance;
-    }
+    public void AddExpanded(int slot, float distance) => Append(ref ExpandedSlots, ref ExpandedDistances, ref ExpandedCount, slot, distance);
 
     public void ClearCandidates() => CandidateCount = 0;
 
-    public void AddCandidate(int slot, float distance)
+    public void AddCandidate(int slot, float distance) => Append(ref CandidateSlots, ref CandidateDistances, ref CandidateCount, slot, distance);
+
+    /// <summary>Appends a (slot, distance) pair to a pair of parallel buffers, doubling them when full.</summary>
+    private static void Append(ref int[] slots, ref float[] distances, ref int count, int slot, float distance)
     {
-        if (CandidateCount == CandidateSlots.Length)
+        if (count == slots.Length)
         {
-            Array.Resize(ref CandidateSlots, CandidateCount * 2);
-            Array.Resize(ref CandidateDistances, CandidateCount * 2);
+            Array.Resize(ref slots, count * 2);
+            Array.Resize(ref distances, count * 2);
         }
 
-        CandidateSlots[CandidateCount] = slot;
-        CandidateDistances[CandidateCount++] = distance;
+        slots[count] = slot;
+        distances[count++] = distance;
     }
 
     public void EnsureSelected(int maxDegree)

@@ -116,7 +116,7 @@ internal sealed class ShadowStorage : IDisposable
     }
 
     /// <summary>The stored settings that must match the table's declaration; throws on a format or shape mismatch.</summary>
-    public (int ChunkSlots, int Entry) ReadConfig(GraphOptions options)
+    private (int ChunkSlots, int Entry) ReadConfig(GraphOptions options)
     {
         var config = new Dictionary<string, long>(StringComparer.Ordinal);
         using (var select = new SqliteStatement(_db, $"SELECT key, value FROM {Name("config")}"))
@@ -147,12 +147,12 @@ internal sealed class ShadowStorage : IDisposable
         return ((int)config.GetValueOrDefault("chunk_slots", 1), (int)config.GetValueOrDefault("entry", -1));
     }
 
-    /// <summary>Reads every chunk into <paramref name="nodes"/> and returns the stored entry point.</summary>
-    public int Load(NodeStore nodes, GraphOptions options)
+    /// <summary>Reads the config and every chunk: the nodes as stored, and the stored entry point.</summary>
+    public (NodeStore Nodes, int Entry) Load(GraphOptions options)
     {
-        var (_, entry) = ReadConfig(options);
+        var (chunkSlots, entry) = ReadConfig(options);
+        var nodes = new NodeStore(options.Dimension, options.MaxDegree, chunkSlots);
         var dimension = nodes.Dimension;
-        var chunkSlots = nodes.ChunkSlots;
         var vectorBytes = chunkSlots * dimension * sizeof(float);
         var recordBytes = RecordBytes(nodes.Capacity);
         _storedChunks = 0;
@@ -230,7 +230,7 @@ internal sealed class ShadowStorage : IDisposable
             throw Corrupt($"{_storedChunks} vector chunks but {graphChunks} graph chunks");
         }
 
-        return entry;
+        return (nodes, entry);
     }
 
     private SqliteCallException Corrupt(string what)
@@ -375,25 +375,18 @@ internal sealed class ShadowStorage : IDisposable
         }
     }
 
-    private void SetConfig(string key, long value)
-    {
-        _setConfig ??= new SqliteStatement(_db, $"INSERT OR REPLACE INTO {Name("config")}(key, value) VALUES (?1, ?2)");
-        try
-        {
-            _setConfig.Bind(1, key).Bind(2, value).Step();
-        }
-        finally
-        {
-            _setConfig.Reset();
-        }
-    }
+    private void SetConfig(string key, long value) => SetConfig(key, statement => statement.Bind(2, value));
 
-    private void SetConfig(string key, byte[] value)
+    private void SetConfig(string key, byte[] value) => SetConfig(key, statement => statement.Bind(2, value));
+
+    private void SetConfig(string key, Action<SqliteStatement> bindValue)
     {
         _setConfig ??= new SqliteStatement(_db, $"INSERT OR REPLACE INTO {Name("config")}(key, value) VALUES (?1, ?2)");
         try
         {
-            _setConfig.Bind(1, key).Bind(2, value).Step();
+            _setConfig.Bind(1, key);
+            bindValue(_setConfig);
+            _setConfig.Step();
         }
         finally
         {

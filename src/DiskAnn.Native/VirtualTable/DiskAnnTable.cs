@@ -59,9 +59,7 @@ internal sealed class DiskAnnTable : IDisposable
 
     private VamanaIndex Load()
     {
-        var (chunkSlots, _) = _storage.ReadConfig(Options);
-        var nodes = new NodeStore(Options.Dimension, Options.MaxDegree, chunkSlots);
-        var entry = _storage.Load(nodes, Options);
+        var (nodes, entry) = _storage.Load(Options);
         var index = new VamanaIndex(Options, nodes);
         index.AfterLoad(entry, _storage.ReadSeeds(nodes.SlotCount));
         return index;
