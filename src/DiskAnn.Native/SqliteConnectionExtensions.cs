@@ -18,6 +18,7 @@ public static class SqliteConnectionExtensions
             throw new InvalidOperationException("LoadDiskAnn needs an open connection: call Open() first.");
         }
 
+        Sqlite.SqliteApi.UseLibraryExports();
         Sqlite.DiskAnnRegistration.Register(connection.Handle.DangerousGetHandle());
         return connection;
     }

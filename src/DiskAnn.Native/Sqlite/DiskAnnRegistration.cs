@@ -8,6 +8,7 @@ internal static unsafe class DiskAnnRegistration
 {
     private static readonly byte[] ModuleName = Utf8.Z("diskann");
 
+    /// <summary>Registers on a connection whose SQLite the <see cref="SqliteApi"/> table already points at.</summary>
     public static void Register(nint db)
     {
         fixed (byte* name = ModuleName)
@@ -20,5 +21,29 @@ internal static unsafe class DiskAnnRegistration
         }
 
         VectorFunctions.Register(db);
+    }
+
+    /// <summary>
+    /// The body of the loadable extension's init function (<c>sqlite3_diskann_init</c>): fills the table
+    /// from the <c>sqlite3_api_routines*</c> SQLite passed, then registers. Returns SQLITE_OK, or an error
+    /// code with the message in <paramref name="errorMessage"/> (allocated by sqlite3_malloc; SQLite frees it).
+    /// </summary>
+    public static int RegisterExtension(nint db, byte** errorMessage, nint api)
+    {
+        try
+        {
+            SqliteApi.UseApiRoutines(api);
+            Register(db);
+            return SqliteConstants.OK;
+        }
+        catch (Exception e)
+        {
+            if (errorMessage is not null && SqliteApi.malloc64 is not null)
+            {
+                *errorMessage = Utf8.SqliteCopy(e.Message);
+            }
+
+            return e is SqliteCallException call ? call.ResultCode : SqliteConstants.ERROR;
+        }
     }
 }
