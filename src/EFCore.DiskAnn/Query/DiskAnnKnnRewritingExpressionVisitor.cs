@@ -13,8 +13,11 @@ namespace Microsoft.EntityFrameworkCore.Query;
 ///                  [AND rowid IN (SELECT "d0"."Id" FROM "Docs" AS "d0" WHERE p')]) AS "k"
 /// CROSS JOIN "Docs" AS "d" WHERE "d"."Id" = "k"."key" ORDER BY "k"."distance", ... LIMIT @n [OFFSET @o]
 /// </code>
-/// Every occurrence of the distance (projection, orderings) reads the index's distance column instead. Queries of any
-/// other shape keep the exact scalar function.
+/// A predicate that reads joined tables (navigations, explicit joins) takes those joins into the filter subquery, together
+/// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
+/// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead. Queries of
+/// any other shape (a predicate that reads an enclosing query's columns, a table that is not a join) keep the exact
+/// scalar function.
 /// </summary>
 public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 {
@@ -97,30 +100,51 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             return null;
         }
 
-        // A WHERE on the entity's own table moves into the search as "rowid IN (SELECT key FROM table WHERE ...)", so
-        // that k rows come back whenever k rows match. A WHERE that also reads joined tables cannot: keep the exact plan.
-        var outerAliases = select.Tables.Skip(1).Select(t => (t as JoinExpressionBase)?.Table.Alias ?? t.Alias)
-            .OfType<string>().ToHashSet(StringComparer.Ordinal);
-        if (select.Predicate is not null && ColumnAliases(select.Predicate).Overlaps(outerAliases))
+        // The search must return the keys of exactly the rows that can produce a result row, so that k rows come back
+        // whenever k rows match: the WHERE moves into the search as "rowid IN (SELECT key FROM table ... WHERE ...)",
+        // with the joins it reads (navigations, explicit joins) and every join that can remove rows.
+        if (select.Tables.Skip(1).Any(t => t is not JoinExpressionBase))
         {
             return null;
+        }
+
+        var joins = select.Tables.Skip(1).Cast<JoinExpressionBase>().ToList();
+        var joinAliases = joins.Select(j => j.Table.Alias).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var predicateAliases = select.Predicate is null ? new HashSet<string>(StringComparer.Ordinal) : ColumnAliases(select.Predicate);
+        var filterJoins = FilterJoins(joins, predicateAliases);
+        if (select.Predicate is not null || filterJoins.Count > 0)
+        {
+            // A predicate or join that reads a column of an enclosing query cannot move into a FROM-clause subquery.
+            var referenced = new HashSet<string>(predicateAliases, StringComparer.Ordinal);
+            var defined = new HashSet<string>(StringComparer.Ordinal) { tableExpression.Alias };
+            var collector = new AliasCollector(defined);
+            collector.Visit(select.Predicate);
+            foreach (var filterJoin in filterJoins)
+            {
+                referenced.UnionWith(ColumnAliases(filterJoin));
+                collector.Visit(filterJoin);
+            }
+
+            if (!referenced.IsSubsetOf(defined))
+            {
+                return null;
+            }
         }
 
         var keyMapping = keyColumn.StoreTypeMapping;
         var keyType = keyColumn.ProviderClrType;
         SelectExpression? filter = null;
-        if (select.Predicate is not null)
+        if (select.Predicate is not null || filterJoins.Count > 0)
         {
-            var filterAlias = NewAlias(tableExpression.Alias);
-            var filterPredicate = (SqlExpression)new AliasReplacingExpressionVisitor(tableExpression.Alias, filterAlias)
-                .Visit(select.Predicate);
+            // The filter is a copy with fresh aliases, so that it is a query of its own inside the search.
+            var renamer = new AliasRenamingExpressionVisitor(FreshAliases(tableExpression, filterJoins, select.Predicate));
             filter = new SelectExpression(
                 alias: null,
-                tables: [tableExpression.WithAlias(filterAlias)],
-                predicate: filterPredicate,
+                tables: [(TableExpressionBase)renamer.Visit(tableExpression), .. filterJoins.Select(j => (TableExpressionBase)renamer.Visit(j))],
+                predicate: (SqlExpression?)renamer.Visit(select.Predicate),
                 groupBy: [],
                 having: null,
-                projections: [new ProjectionExpression(new ColumnExpression(keyColumn.Name, filterAlias, keyType, keyMapping, nullable: false), keyColumn.Name)],
+                projections: [new ProjectionExpression(new ColumnExpression(keyColumn.Name, renamer.Rename(tableExpression.Alias), keyType, keyMapping, nullable: false), keyColumn.Name)],
                 distinct: false,
                 orderings: [],
                 offset: null,
@@ -132,9 +156,15 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         var k = select.Offset is null ? select.Limit : _sqlExpressionFactory.Add(select.Offset, select.Limit);
         var knn = new DiskAnnKnnExpression(knnAlias, index.Name, queryVector, k, filter);
 
-        var join = _sqlExpressionFactory.Equal(
+        SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
             new ColumnExpression(DiskAnnKnnExpression.KeyColumnName, knnAlias, keyType, keyMapping, nullable: false));
+
+        // A joined table can give an entity several rows, only some of which match: then the WHERE stays outside too.
+        if (select.Predicate is not null && predicateAliases.Overlaps(joinAliases))
+        {
+            join = _sqlExpressionFactory.AndAlso(join, select.Predicate);
+        }
 
         var distanceColumn = new ColumnExpression(
             DiskAnnKnnExpression.DistanceColumnName, knnAlias, distance.Type, distance.TypeMapping, nullable: false);
@@ -167,6 +197,49 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                 return candidate;
             }
         }
+    }
+
+    /// <summary>
+    /// The joins the filter subquery needs: those the predicate reads, those that can remove rows (anything but a LEFT
+    /// JOIN or OUTER APPLY), and the joins these read in turn; in their original order.
+    /// </summary>
+    private static List<JoinExpressionBase> FilterJoins(List<JoinExpressionBase> joins, HashSet<string> predicateAliases)
+    {
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var join in joins)
+        {
+            if (join.Table.Alias is { } alias
+                && (predicateAliases.Contains(alias) || join is not (LeftJoinExpression or OuterApplyExpression)))
+            {
+                needed.Add(alias);
+            }
+        }
+
+        // Later joins read earlier ones (a navigation of a navigation): walk back so one pass closes the set.
+        for (var i = joins.Count - 1; i >= 0; i--)
+        {
+            if (joins[i].Table.Alias is { } alias && needed.Contains(alias))
+            {
+                needed.UnionWith(ColumnAliases(joins[i]));
+            }
+        }
+
+        return joins.Where(j => j.Table.Alias is { } alias && needed.Contains(alias)).ToList();
+    }
+
+    /// <summary>A new alias for every table alias defined in the filter's parts (nested subqueries included).</summary>
+    private Dictionary<string, string> FreshAliases(TableExpressionBase table, List<JoinExpressionBase> joins, SqlExpression? predicate)
+    {
+        var defined = new HashSet<string>(StringComparer.Ordinal);
+        var collector = new AliasCollector(defined);
+        collector.Visit(table);
+        foreach (var join in joins)
+        {
+            collector.Visit(join);
+        }
+
+        collector.Visit(predicate);
+        return defined.Order(StringComparer.Ordinal).ToDictionary(a => a, NewAlias, StringComparer.Ordinal);
     }
 
     private static HashSet<string> ColumnAliases(Expression expression)
@@ -210,12 +283,25 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         }
     }
 
-    private sealed class AliasReplacingExpressionVisitor(string oldAlias, string newAlias) : ExpressionVisitor
+    /// <summary>Renames table aliases, both where the tables are defined and in the columns that read them.</summary>
+    private sealed class AliasRenamingExpressionVisitor(Dictionary<string, string> renames) : ExpressionVisitor
     {
+        public string Rename(string alias) => renames.GetValueOrDefault(alias, alias);
+
         protected override Expression VisitExtension(Expression node)
-            => node is ColumnExpression column && column.TableAlias == oldAlias
-                ? new ColumnExpression(column.Name, newAlias, column.Type, column.TypeMapping, column.IsNullable)
-                : base.VisitExtension(node);
+        {
+            switch (node)
+            {
+                case ColumnExpression column when renames.TryGetValue(column.TableAlias, out var alias):
+                    return new ColumnExpression(column.Name, alias, column.Type, column.TypeMapping, column.IsNullable);
+
+                case TableExpressionBase { Alias: { } alias } table when renames.TryGetValue(alias, out var newAlias):
+                    return ((TableExpressionBase)base.VisitExtension(table)).WithAlias(newAlias);
+
+                default:
+                    return base.VisitExtension(node);
+            }
+        }
     }
 
     private sealed class DistanceReplacingExpressionVisitor(SqlExpression distance, SqlExpression replacement) : ExpressionVisitor

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace FunctionalTests.EFCore;
 
 /// <summary>LINQ vector search over a file database: the KNN rewrite, its SQL, and every shape around it.</summary>
-public sealed class EfKnnQueryTests : IDisposable
+public sealed partial class EfKnnQueryTests : IDisposable
 {
     private readonly EfTestDatabase _database = new();
     private readonly SqlCapture _sql = new();
@@ -22,7 +22,7 @@ public sealed class EfKnnQueryTests : IDisposable
     private DocsContext CreateContext() => new(DocsContext.Options(_database.ConnectionString, _sql));
 
     private List<(int Id, double Distance)> Exact(DocsContext db, Func<Doc, bool>? where = null)
-        => db.Docs.AsNoTracking().AsEnumerable()
+        => db.Docs.AsNoTracking().Include(d => d.Author).Include(d => d.Tags).AsEnumerable()
             .Where(where ?? (_ => true))
             .Select(d => (d.Id, DocsData.L2(d.Embedding, _query)))
             .OrderBy(x => x.Item2)
