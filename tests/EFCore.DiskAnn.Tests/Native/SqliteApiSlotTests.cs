@@ -18,6 +18,15 @@ public sealed class SqliteApiSlotTests
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int AutoExtension(nint init);
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int VersionNumber();
+
+    private static nint ESqlite3()
+    {
+        SQLitePCL.Batteries_V2.Init();   // what Microsoft.Data.Sqlite does first; names the e_sqlite3 library
+        return SqliteApi.LoadLibrary();
+    }
+
     private static nint ApiRoutinesOfESqlite3(nint lib)
     {
         var autoExtension = Marshal.GetDelegateForFunctionPointer<AutoExtension>(NativeLibrary.GetExport(lib, "sqlite3_auto_extension"));
@@ -48,8 +57,7 @@ public sealed class SqliteApiSlotTests
     [Fact]
     public void Every_slot_holds_the_routine_of_its_name()
     {
-        SQLitePCL.Batteries_V2.Init();   // what Microsoft.Data.Sqlite does first; names the e_sqlite3 library
-        var lib = SqliteApi.LoadLibrary();
+        var lib = ESqlite3();
         var api = ApiRoutinesOfESqlite3(lib);
         nint Slot(int index) => Marshal.ReadIntPtr(api, index * IntPtr.Size);
 
@@ -75,5 +83,26 @@ public sealed class SqliteApiSlotTests
         var fields = typeof(SqliteApi).GetFields(BindingFlags.Public | BindingFlags.Static).Count(f => f.FieldType.IsFunctionPointer);
         Assert.Equal(fields, resolved.Count);
         Assert.Equal(resolved.Count, resolved.Distinct().Count());
+    }
+
+    [Fact]
+    public void An_api_table_of_a_sqlite_older_than_3_38_is_refused_with_its_version()
+    {
+        var lib = ESqlite3();
+        VersionNumber version = () => 3_037_002;
+        var slots = new nint[SqliteApi.Malloc64Slot + 1];
+        slots[SqliteApi.LibVersionNumberSlot] = Marshal.GetFunctionPointerForDelegate(version);
+        slots[SqliteApi.Malloc64Slot] = NativeLibrary.GetExport(lib, "sqlite3_malloc64");   // the one slot read before the check
+        var table = GCHandle.Alloc(slots, GCHandleType.Pinned);
+        try
+        {
+            var error = Assert.Throws<SqliteCallException>(() => SqliteApi.UseApiRoutines(table.AddrOfPinnedObject()));
+            Assert.Equal("diskann needs SQLite 3.38.0 or later; this SQLite is 3.37.2", error.Message);
+        }
+        finally
+        {
+            table.Free();
+            GC.KeepAlive(version);
+        }
     }
 }
