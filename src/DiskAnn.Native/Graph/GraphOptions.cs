@@ -7,4 +7,5 @@ internal sealed record GraphOptions(
     int MaxDegree,        // R
     int BuildListSize,    // L at insert
     float Alpha,          // RobustPrune's alpha
-    int SearchListSize);  // L at query, unless the query says otherwise
+    int SearchListSize,   // L at query, unless the query says otherwise
+    VectorEncoding Encoding = VectorEncoding.Float32);

@@ -45,7 +45,7 @@ internal static class IntegrityCheck
                 linked++;
             }
 
-            if (Distance.VectorMath.IndexOfNonFinite(nodes.Vector(slot)) >= 0)
+            if (!nodes.IsFinite(slot))
             {
                 Problem($"rowid {nodes.RowId(slot)} (slot {slot}) has a NaN or infinite component");
             }

@@ -1,27 +1,40 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using DiskAnn.Distance;
 
 namespace DiskAnn.Graph;
 
 /// <summary>
-/// The in-memory mirror of the shadow tables: for each slot its vector, inverse norm, rowid, state and
-/// adjacency list. Vectors and adjacency live in chunks of <see cref="ChunkSlots"/> slots, the same chunks
-/// the shadow tables store as one BLOB each, so growth never copies the vectors already held.
+/// The in-memory mirror of the shadow tables: for each slot its vector (float32, or int8 codes and a scale),
+/// its norms, rowid, state and adjacency list. Vectors and adjacency live in chunks of <see cref="ChunkSlots"/>
+/// slots, the same chunks the shadow tables store as one BLOB each, so growth never copies the vectors already
+/// held. The distance functions live here too, because only the store knows how its vectors are encoded.
 /// </summary>
 internal sealed class NodeStore
 {
     private readonly int _chunkShift;
     private readonly int _chunkMask;
     private readonly List<float[]> _vectorChunks = [];
+    private readonly List<sbyte[]> _codeChunks = [];
     private readonly List<int[]> _neighborChunks = [];
+    private readonly DiskAnnMetric _metric;
+    private readonly bool _int8;
     private long[] _rowids = [];
     private NodeState[] _states = [];
     private ushort[] _degrees = [];
     private float[] _inverseNorms = [];
+    private float[] _scales = [];
+    private float[] _squaredNorms = [];
     private int[] _inDegrees = [];
 
-    public NodeStore(int dimension, int maxDegree, int chunkSlots)
+    public NodeStore(GraphOptions options, int chunkSlots)
+        : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Encoding)
+    {
+    }
+
+    public NodeStore(int dimension, int maxDegree, int chunkSlots, DiskAnnMetric metric, VectorEncoding encoding)
     {
         if (chunkSlots <= 0 || (chunkSlots & (chunkSlots - 1)) != 0)
         {
@@ -30,6 +43,9 @@ internal sealed class NodeStore
 
         Dimension = dimension;
         MaxDegree = maxDegree;
+        _metric = metric;
+        Encoding = encoding;
+        _int8 = encoding == VectorEncoding.Int8;
         Capacity = maxDegree + ((maxDegree + 1) / 2);
         ChunkSlots = chunkSlots;
         _chunkShift = System.Numerics.BitOperations.Log2((uint)chunkSlots);
@@ -37,6 +53,14 @@ internal sealed class NodeStore
     }
 
     public int Dimension { get; }
+
+    public VectorEncoding Encoding { get; }
+
+    /// <summary>Bytes of one slot's vector in the vectors shadow table: float32 values, or a float32 scale and int8 codes.</summary>
+    public int StoredVectorBytes => StoredBytes(Dimension, Encoding);
+
+    public static int StoredBytes(int dimension, VectorEncoding encoding)
+        => encoding == VectorEncoding.Int8 ? sizeof(float) + dimension : dimension * sizeof(float);
 
     /// <summary>Slots whose last in-edge was removed (some may have gained one again since).</summary>
     public System.Collections.Concurrent.ConcurrentBag<int> Orphans { get; } = [];
@@ -55,9 +79,9 @@ internal sealed class NodeStore
     public int ChunkSlots { get; }
 
     /// <summary>Slots held: always whole chunks.</summary>
-    public int SlotCount => _vectorChunks.Count * ChunkSlots;
+    public int SlotCount => _neighborChunks.Count * ChunkSlots;
 
-    public int ChunkCount => _vectorChunks.Count;
+    public int ChunkCount => _neighborChunks.Count;
 
     public long RowId(int slot) => _rowids[slot];
 
@@ -70,8 +94,25 @@ internal sealed class NodeStore
     /// <summary>How many edges point at the slot; kept by <see cref="SetNeighbors"/>, so it is never stored.</summary>
     public int InDegree(int slot) => _inDegrees[slot];
 
+    /// <summary>A float32 slot's vector, as stored. (An int8 store has none: see <see cref="Decode"/>.)</summary>
     public ReadOnlySpan<float> Vector(int slot)
         => _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    private ReadOnlySpan<sbyte> Codes(int slot)
+        => _codeChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    /// <summary>The slot's vector as float32 values: a copy, or the int8 codes times their scale.</summary>
+    public void Decode(int slot, Span<float> destination)
+    {
+        if (_int8)
+        {
+            Int8Math.Dequantize(Codes(slot), _scales[slot], destination);
+        }
+        else
+        {
+            Vector(slot).CopyTo(destination);
+        }
+    }
 
     /// <summary>
     /// Asks the CPU to start loading the first cache lines of a vector. A search knows which vectors it will
@@ -85,20 +126,160 @@ internal sealed class NodeStore
             return;
         }
 
-        var chunk = _vectorChunks[slot >> _chunkShift];
-        var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension * sizeof(float));
-        var bytes = Math.Min(Dimension * sizeof(float), 256);
+        byte* start;
+        int bytes;
+        if (_int8)
+        {
+            var chunk = _codeChunks[slot >> _chunkShift];
+            start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension);
+            bytes = Math.Min(Dimension, 256);
+        }
+        else
+        {
+            var chunk = _vectorChunks[slot >> _chunkShift];
+            start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension * sizeof(float));
+            bytes = Math.Min(Dimension * sizeof(float), 256);
+        }
+
         for (var offset = 0; offset < bytes; offset += 64)
         {
             Sse.Prefetch0(start + offset);
         }
     }
 
+    /// <summary>
+    /// The distance the graph is built with, between two stored nodes (see <see cref="VectorMath.GraphDistance(DiskAnnMetric, ReadOnlySpan{float}, float, ReadOnlySpan{float}, float)"/>).
+    /// For int8, an exact integer dot product of the codes, rescaled.
+    /// </summary>
+    public float Distance(int a, int b)
+    {
+        if (!_int8)
+        {
+            return VectorMath.GraphDistance(_metric, Vector(a), _inverseNorms[a], Vector(b), _inverseNorms[b]);
+        }
+
+        var dot = Int8Math.Dot(Codes(a), Codes(b)) * (_scales[a] * _scales[b]);
+        return _metric switch
+        {
+            DiskAnnMetric.Cosine => Math.Max(0f, 1f - (dot * (_inverseNorms[a] * _inverseNorms[b]))),
+            DiskAnnMetric.L2 => Math.Max(0f, _squaredNorms[a] + _squaredNorms[b] - (2f * dot)),
+            _ => -dot,
+        };
+    }
+
+    /// <summary>The graph distance from a float32 query (its inverse norm precomputed for cosine) to a stored node.</summary>
+    public float Distance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
+    {
+        if (!_int8)
+        {
+            return VectorMath.GraphDistance(_metric, query, queryInverseNorm, Vector(slot), _inverseNorms[slot]);
+        }
+
+        return _metric switch
+        {
+            DiskAnnMetric.Cosine => Math.Max(0f, 1f - (Int8Math.Dot(query, Codes(slot)) * _scales[slot] * (queryInverseNorm * _inverseNorms[slot]))),
+            DiskAnnMetric.L2 => Int8Math.SquaredDistance(query, Codes(slot), _scales[slot]),
+            _ => -(Int8Math.Dot(query, Codes(slot)) * _scales[slot]),
+        };
+    }
+
+    /// <summary>
+    /// The distance reported to SQL. For float32 it is exactly what vector_distance_* returns for the same two
+    /// vectors; for int8 it is the distance to the stored approximation.
+    /// </summary>
+    public float ReportedDistance(ReadOnlySpan<float> query, float queryInverseNorm, int slot, float graphDistance)
+    {
+        if (_metric != DiskAnnMetric.L2)
+        {
+            return graphDistance;
+        }
+
+        return _int8 ? MathF.Sqrt(graphDistance) : VectorMath.Distance(_metric, query, queryInverseNorm, Vector(slot), _inverseNorms[slot]);
+    }
+
+    /// <summary>True when storing <paramref name="vector"/> would leave the slot's stored vector unchanged.</summary>
+    public bool HoldsVector(int slot, ReadOnlySpan<float> vector)
+    {
+        if (!_int8)
+        {
+            return Vector(slot).SequenceEqual(vector);
+        }
+
+        Span<sbyte> codes = Dimension <= 4096 ? stackalloc sbyte[Dimension] : new sbyte[Dimension];
+        var scale = Int8Math.Quantize(vector, codes);
+        return scale == _scales[slot] && codes.SequenceEqual(Codes(slot));
+    }
+
+    /// <summary>False when the stored vector (or its scale) holds a NaN or an infinity.</summary>
+    public bool IsFinite(int slot)
+        => _int8 ? float.IsFinite(_scales[slot]) : VectorMath.IndexOfNonFinite(Vector(slot)) < 0;
+
     public ReadOnlySpan<int> Neighbors(int slot)
         => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
 
-    /// <summary>The whole chunk arrays, for the storage layer's bulk load and write.</summary>
-    public float[] VectorChunk(int chunk) => _vectorChunks[chunk];
+    /// <summary>Fills a whole chunk's vectors from its stored BLOB (the layout of <see cref="WriteStoredVector"/>, back to back).</summary>
+    public void LoadVectorChunk(int chunk, ReadOnlySpan<byte> data)
+    {
+        var first = chunk * ChunkSlots;
+        if (!_int8 && BitConverter.IsLittleEndian)
+        {
+            data.CopyTo(MemoryMarshal.AsBytes(_vectorChunks[chunk].AsSpan()));
+            for (var slot = first; slot < first + ChunkSlots; slot++)
+            {
+                ComputeNorms(slot);
+            }
+
+            return;
+        }
+
+        var bytes = StoredVectorBytes;
+        for (var i = 0; i < ChunkSlots; i++)
+        {
+            ReadStoredVector(first + i, data.Slice(i * bytes, bytes));
+        }
+    }
+
+    /// <summary>Sets a slot's vector from its stored bytes.</summary>
+    private void ReadStoredVector(int slot, ReadOnlySpan<byte> data)
+    {
+        if (_int8)
+        {
+            _scales[slot] = BinaryPrimitives.ReadSingleLittleEndian(data);
+            MemoryMarshal.Cast<byte, sbyte>(data[sizeof(float)..]).CopyTo(_codeChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+        }
+        else
+        {
+            var target = _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+            for (var i = 0; i < target.Length; i++)
+            {
+                target[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * sizeof(float))..]);
+            }
+        }
+
+        ComputeNorms(slot);
+    }
+
+    /// <summary>Writes a slot's vector as stored: float32 values, or the float32 scale then the codes (little-endian).</summary>
+    public void WriteStoredVector(int slot, Span<byte> data)
+    {
+        if (_int8)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(data, _scales[slot]);
+            MemoryMarshal.AsBytes(Codes(slot)).CopyTo(data[sizeof(float)..]);
+        }
+        else if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(Vector(slot)).CopyTo(data);
+        }
+        else
+        {
+            var vector = Vector(slot);
+            for (var i = 0; i < vector.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(data[(i * sizeof(float))..], vector[i]);
+            }
+        }
+    }
 
     public void SetHeader(int slot, long rowid, NodeState state)
     {
@@ -108,13 +289,52 @@ internal sealed class NodeStore
 
     public void SetState(int slot, NodeState state) => _states[slot] = state;
 
-    public void SetVector(int slot, ReadOnlySpan<float> vector, float inverseNorm)
+    public void SetVector(int slot, ReadOnlySpan<float> vector)
     {
-        vector.CopyTo(_vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
-        _inverseNorms[slot] = inverseNorm;
+        if (_int8)
+        {
+            _scales[slot] = Int8Math.Quantize(vector, _codeChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+        }
+        else
+        {
+            vector.CopyTo(_vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+        }
+
+        ComputeNorms(slot);
     }
 
-    public void SetInverseNorm(int slot, float inverseNorm) => _inverseNorms[slot] = inverseNorm;
+    /// <summary>Copies a vector (and its norms) from one slot to another, as stored.</summary>
+    public void CopyVector(int from, int to)
+    {
+        if (_int8)
+        {
+            Codes(from).CopyTo(_codeChunks[to >> _chunkShift].AsSpan((to & _chunkMask) * Dimension, Dimension));
+            _scales[to] = _scales[from];
+        }
+        else
+        {
+            Vector(from).CopyTo(_vectorChunks[to >> _chunkShift].AsSpan((to & _chunkMask) * Dimension, Dimension));
+        }
+
+        _inverseNorms[to] = _inverseNorms[from];
+        _squaredNorms[to] = _squaredNorms[from];
+    }
+
+    /// <summary>The norms the distances need: 1/|v| for cosine, |v|² for int8 l2 (of the stored vector, so decoded for int8).</summary>
+    private void ComputeNorms(int slot)
+    {
+        if (_int8)
+        {
+            var codes = Codes(slot);
+            var squared = Int8Math.Dot(codes, codes) * _scales[slot] * _scales[slot];
+            _squaredNorms[slot] = squared;
+            _inverseNorms[slot] = squared > 0f ? 1f / MathF.Sqrt(squared) : 0f;
+        }
+        else if (_metric == DiskAnnMetric.Cosine)
+        {
+            _inverseNorms[slot] = VectorMath.InverseNorm(Vector(slot));
+        }
+    }
 
     public void SetNeighbors(int slot, ReadOnlySpan<int> neighbors)
     {
@@ -144,27 +364,49 @@ internal sealed class NodeStore
     /// <summary>Drops the chunks from <paramref name="chunkCount"/> on; the caller has emptied them.</summary>
     public void TruncateChunks(int chunkCount)
     {
-        _vectorChunks.RemoveRange(chunkCount, _vectorChunks.Count - chunkCount);
+        if (_int8)
+        {
+            _codeChunks.RemoveRange(chunkCount, _codeChunks.Count - chunkCount);
+        }
+        else
+        {
+            _vectorChunks.RemoveRange(chunkCount, _vectorChunks.Count - chunkCount);
+        }
+
         _neighborChunks.RemoveRange(chunkCount, _neighborChunks.Count - chunkCount);
     }
 
     /// <summary>Makes room for slots up to <paramref name="slotCount"/> (exclusive), adding whole chunks of free slots.</summary>
     public void EnsureSlots(int slotCount)
     {
-        while (_vectorChunks.Count * ChunkSlots < slotCount)
+        while (_neighborChunks.Count * ChunkSlots < slotCount)
         {
             // Pinned (allocated on the pinned object heap) so Prefetch can take a vector's address.
-            _vectorChunks.Add(GC.AllocateArray<float>(ChunkSlots * Dimension, pinned: true));
+            if (_int8)
+            {
+                _codeChunks.Add(GC.AllocateArray<sbyte>(ChunkSlots * Dimension, pinned: true));
+            }
+            else
+            {
+                _vectorChunks.Add(GC.AllocateArray<float>(ChunkSlots * Dimension, pinned: true));
+            }
+
             _neighborChunks.Add(new int[ChunkSlots * Capacity]);
         }
 
-        var capacity = _vectorChunks.Count * ChunkSlots;
+        var capacity = _neighborChunks.Count * ChunkSlots;
         if (_rowids.Length < capacity)
         {
             Array.Resize(ref _rowids, capacity);
             Array.Resize(ref _states, capacity);
             Array.Resize(ref _degrees, capacity);
             Array.Resize(ref _inverseNorms, capacity);
+            Array.Resize(ref _squaredNorms, capacity);
+            if (_int8)
+            {
+                Array.Resize(ref _scales, capacity);
+            }
+
             Array.Resize(ref _inDegrees, capacity);
         }
     }

@@ -143,6 +143,7 @@ internal sealed class SearchScratch
         }
     }
 
+    /// <summary>Room for one float32 vector: an int8 node decoded to serve as a query while linking.</summary>
     public Span<float> QueryBuffer(int dimension)
     {
         if (Query.Length < dimension)

@@ -76,9 +76,10 @@ internal sealed partial class VamanaIndex
         var dimension = Options.Dimension;
         var centroid = new float[dimension];
         var sum = new double[dimension];
+        var v = new float[dimension];
         foreach (var slot in slots)
         {
-            var v = Nodes.Vector(slot);
+            Nodes.Decode(slot, v);
             var scale = Options.Metric == DiskAnnMetric.Cosine ? Nodes.InverseNorm(slot) : 1f;
             for (var i = 0; i < dimension; i++)
             {
@@ -97,7 +98,8 @@ internal sealed partial class VamanaIndex
         var metric = Options.Metric == DiskAnnMetric.Dot ? DiskAnnMetric.L2 : Options.Metric;
         foreach (var slot in slots)
         {
-            var d = VectorMath.Distance(metric, centroid, inverse, Nodes.Vector(slot), Nodes.InverseNorm(slot));
+            Nodes.Decode(slot, v);
+            var d = VectorMath.Distance(metric, centroid, inverse, v, Nodes.InverseNorm(slot));
             if (d < bestDistance)
             {
                 bestDistance = d;

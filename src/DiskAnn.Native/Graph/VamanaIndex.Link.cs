@@ -51,7 +51,7 @@ internal sealed partial class VamanaIndex
                 try
                 {
                     var x = slots[i];
-                    var query = Nodes.Vector(x);
+                    var query = NodeAsQuery(x, scratch);
                     GreedySearch(query, Nodes.InverseNorm(x), Options.BuildListSize, scratch, recordExpanded: true);
                     scratch.ClearCandidates();
                     for (var j = 0; j < scratch.ExpandedCount; j++)

@@ -141,7 +141,7 @@ internal sealed partial class VamanaIndex
                 target++;
             }
 
-            Nodes.SetVector(target, Nodes.Vector(slot), Nodes.InverseNorm(slot));
+            Nodes.CopyVector(slot, target);
             Nodes.SetHeader(target, Nodes.RowId(slot), Nodes.State(slot));
             Nodes.SetNeighbors(target, Nodes.Neighbors(slot));
             _slotOfRowid[Nodes.RowId(slot)] = target;

@@ -120,7 +120,7 @@ internal sealed partial class VamanaIndex
 
         var slot = _free.Pop();
 
-        Nodes.SetVector(slot, vector, Options.Metric == DiskAnnMetric.Cosine ? VectorMath.InverseNorm(vector) : 0f);
+        Nodes.SetVector(slot, vector);
         Nodes.SetHeader(slot, rowid, NodeState.Pending);
         Nodes.SetNeighbors(slot, []);
         _slotOfRowid.Add(rowid, slot);
@@ -157,17 +157,26 @@ internal sealed partial class VamanaIndex
     }
 
     /// <summary>The graph distance (squared for l2) between two stored nodes.</summary>
-    public float Distance(int a, int b)
-        => VectorMath.GraphDistance(Options.Metric, Nodes.Vector(a), Nodes.InverseNorm(a), Nodes.Vector(b), Nodes.InverseNorm(b));
+    public float Distance(int a, int b) => Nodes.Distance(a, b);
 
-    private float Distance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
-        => VectorMath.GraphDistance(Options.Metric, query, queryInverseNorm, Nodes.Vector(slot), Nodes.InverseNorm(slot));
+    private float Distance(ReadOnlySpan<float> query, float queryInverseNorm, int slot) => Nodes.Distance(query, queryInverseNorm, slot);
 
-    /// <summary>The distance reported to SQL: exactly what vector_distance_* returns for the same two vectors.</summary>
+    /// <summary>The distance reported to SQL (see <see cref="NodeStore.ReportedDistance"/>).</summary>
     public float ReportedDistance(ReadOnlySpan<float> query, float queryInverseNorm, int slot, float graphDistance)
-        => Options.Metric == DiskAnnMetric.L2
-            ? VectorMath.Distance(Options.Metric, query, queryInverseNorm, Nodes.Vector(slot), Nodes.InverseNorm(slot))
-            : graphDistance;
+        => Nodes.ReportedDistance(query, queryInverseNorm, slot, graphDistance);
+
+    /// <summary>A stored node's vector as a float32 query: the stored span itself, or decoded into the scratch.</summary>
+    private ReadOnlySpan<float> NodeAsQuery(int slot, SearchScratch scratch)
+    {
+        if (Nodes.Encoding == VectorEncoding.Float32)
+        {
+            return Nodes.Vector(slot);
+        }
+
+        var buffer = scratch.QueryBuffer(Options.Dimension);
+        Nodes.Decode(slot, buffer);
+        return buffer;
+    }
 
     /// <summary>
     /// One scratch per thread: searches and prunes never nest on a thread, and a shared pool (a ConcurrentBag

@@ -13,8 +13,13 @@ namespace DiskAnn.Storage;
 /// </summary>
 internal sealed class ShadowStorage : IDisposable
 {
-    /// <summary>The storage format this build reads and writes; files with another version are refused on open.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The storage format this build writes. Version 2 added the <c>vector_encoding</c> key (int8 vectors);
+    /// version 1 files, which have none, are float32 and still read. Other versions are refused on open.
+    /// </summary>
+    public const int FormatVersion = 2;
+
+    private const int OldestReadableVersion = 1;
 
     public static readonly string[] ShadowSuffixes = ["config", "vectors", "graph"];
 
@@ -53,10 +58,10 @@ internal sealed class ShadowStorage : IDisposable
     /// Chunk size in slots: a power of two near 256 KiB of vectors per BLOB, so a chunk spans whole overflow
     /// pages (little slack) and one write per chunk serves a bulk load.
     /// </summary>
-    public static int ChooseChunkSlots(int dimension)
+    public static int ChooseChunkSlots(int vectorBytes)
     {
         var slots = 1;
-        while (slots < 256 && (slots * 2L * dimension * sizeof(float)) <= 256 * 1024)
+        while (slots < 256 && (slots * 2L * vectorBytes) <= 256 * 1024)
         {
             slots *= 2;
         }
@@ -82,6 +87,7 @@ internal sealed class ShadowStorage : IDisposable
         Put("max_degree", options.MaxDegree);
         Put("chunk_slots", chunkSlots);
         Put("metric", (long)options.Metric);
+        Put("vector_encoding", (long)options.Encoding);
         Put("entry", -1);
     }
 
@@ -132,10 +138,17 @@ internal sealed class ShadowStorage : IDisposable
             throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Table}\": its config shadow table has no format_version");
         }
 
-        if (version != FormatVersion)
+        if (version < OldestReadableVersion || version > FormatVersion)
         {
             throw new SqliteCallException(SqliteConstants.ERROR,
-                $"diskann table \"{Table}\" uses storage format version {version}, but this build of DiskAnn reads version {FormatVersion}; rebuild the index with a matching version");
+                $"diskann table \"{Table}\" uses storage format version {version}, but this build of DiskAnn reads versions {OldestReadableVersion} to {FormatVersion}; rebuild the index with a matching version");
+        }
+
+        var encoding = (VectorEncoding)config.GetValueOrDefault("vector_encoding", (long)VectorEncoding.Float32);
+        if (encoding != options.Encoding)
+        {
+            throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB,
+                $"diskann table \"{Table}\": its vectors are stored as {Name(encoding)} but its declaration says quantization={(options.Encoding == VectorEncoding.Int8 ? "int8" : "none")}");
         }
 
         if (config.GetValueOrDefault("dimension") != options.Dimension || config.GetValueOrDefault("max_degree") != options.MaxDegree)
@@ -151,9 +164,8 @@ internal sealed class ShadowStorage : IDisposable
     public (NodeStore Nodes, int Entry) Load(GraphOptions options)
     {
         var (chunkSlots, entry) = ReadConfig(options);
-        var nodes = new NodeStore(options.Dimension, options.MaxDegree, chunkSlots);
-        var dimension = nodes.Dimension;
-        var vectorBytes = chunkSlots * dimension * sizeof(float);
+        var nodes = new NodeStore(options, chunkSlots);
+        var vectorBytes = chunkSlots * nodes.StoredVectorBytes;
         var recordBytes = RecordBytes(nodes.Capacity);
         _storedChunks = 0;
         using (var select = new SqliteStatement(_db, $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
@@ -168,18 +180,7 @@ internal sealed class ShadowStorage : IDisposable
                 }
 
                 nodes.EnsureSlots((chunk + 1) * chunkSlots);
-                var target = nodes.VectorChunk(chunk);
-                if (BitConverter.IsLittleEndian)
-                {
-                    data.CopyTo(MemoryMarshal.AsBytes(target.AsSpan()));
-                }
-                else
-                {
-                    for (var i = 0; i < target.Length; i++)
-                    {
-                        target[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * 4)..]);
-                    }
-                }
+                nodes.LoadVectorChunk(chunk, data);
 
                 _storedChunks++;
             }
@@ -216,9 +217,6 @@ internal sealed class ShadowStorage : IDisposable
 
                     nodes.SetHeader(slot, BinaryPrimitives.ReadInt64LittleEndian(record), state);
                     nodes.SetNeighbors(slot, neighbors.AsSpan(0, degree));
-                    nodes.SetInverseNorm(slot, options.Metric == DiskAnnMetric.Cosine && state != NodeState.Free
-                        ? Distance.VectorMath.InverseNorm(nodes.Vector(slot))
-                        : 0f);
                 }
 
                 graphChunks++;
@@ -233,6 +231,13 @@ internal sealed class ShadowStorage : IDisposable
         return (nodes, entry);
     }
 
+    private static string Name(VectorEncoding encoding) => encoding switch
+    {
+        VectorEncoding.Float32 => "float32",
+        VectorEncoding.Int8 => "int8",
+        _ => $"unknown encoding {(int)encoding}",
+    };
+
     private SqliteCallException Corrupt(string what)
         => new(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Table}\" is corrupt: {what}");
 
@@ -242,15 +247,16 @@ internal sealed class ShadowStorage : IDisposable
         EnsureChunks(nodes);
         var chunk = slot / nodes.ChunkSlots;
         var within = slot % nodes.ChunkSlots;
-        var vector = nodes.Vector(slot);
-        if (BitConverter.IsLittleEndian)
+        var length = nodes.StoredVectorBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            _vectorBlob.Write(chunk, MemoryMarshal.AsBytes(vector), within * nodes.Dimension * sizeof(float));
+            nodes.WriteStoredVector(slot, buffer.AsSpan(0, length));
+            _vectorBlob.Write(chunk, buffer.AsSpan(0, length), within * length);
         }
-        else
+        finally
         {
-            var bytes = DiskAnnVector.ToBlob(vector);
-            _vectorBlob.Write(chunk, bytes, within * nodes.Dimension * sizeof(float));
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         WriteRecords(nodes, slot, slot);
@@ -358,7 +364,7 @@ internal sealed class ShadowStorage : IDisposable
         {
             _insertChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("vectors")}(id, data) VALUES (?1, zeroblob(?2))");
             _insertGraphChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("graph")}(id, data) VALUES (?1, zeroblob(?2))");
-            _insertChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * nodes.Dimension * sizeof(float));
+            _insertChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * nodes.StoredVectorBytes);
             _insertGraphChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * RecordBytes(nodes.Capacity));
             try
             {

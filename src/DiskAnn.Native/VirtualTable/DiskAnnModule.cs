@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using DiskAnn.Graph;
 using DiskAnn.Sqlite;
 using DiskAnn.Storage;
 using static DiskAnn.Sqlite.SqliteConstants;
@@ -47,6 +48,13 @@ internal static unsafe class DiskAnnModule
     }
 
     private static DiskAnnTable TableOf(SqliteVtab* vtab) => (DiskAnnTable)GCHandle.FromIntPtr(vtab->managed).Target!;
+
+    private static float[] Decoded(NodeStore nodes, int slot)
+    {
+        var vector = new float[nodes.Dimension];
+        nodes.Decode(slot, vector);
+        return vector;
+    }
 
     private static DiskAnnCursor CursorOf(SqliteVtabCursor* cursor) => (DiskAnnCursor)GCHandle.FromIntPtr(cursor->managed).Target!;
 
@@ -107,7 +115,7 @@ internal static unsafe class DiskAnnModule
             SqliteApi.vtab_config_int(db, VTAB_CONSTRAINT_SUPPORT, 1);
             if (create)
             {
-                ShadowStorage.Create(db, schema, name, options, ShadowStorage.ChooseChunkSlots(options.Dimension));
+                ShadowStorage.Create(db, schema, name, options, ShadowStorage.ChooseChunkSlots(NodeStore.StoredBytes(options.Dimension, options.Encoding)));
             }
 
             var table = new DiskAnnTable(db, schema, name, options);
@@ -266,7 +274,8 @@ internal static unsafe class DiskAnnModule
                 case Columns.Vector:
                     if (c.Index is not null && c.Index.TryGetSlot(c.RowIds[c.Position], out var slot))
                     {
-                        var vector = c.Index.Nodes.Vector(slot);
+                        var nodes = c.Index.Nodes;
+                        var vector = nodes.Encoding == VectorEncoding.Float32 ? nodes.Vector(slot) : Decoded(nodes, slot);
                         if (BitConverter.IsLittleEndian)
                         {
                             fixed (float* p = vector)

@@ -120,7 +120,7 @@ internal sealed class DiskAnnTable : IDisposable
     public void Update(long oldRowid, long newRowid, float[] vector, bool replace)
     {
         var index = Index;
-        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.Vector(slot).SequenceEqual(vector))
+        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.HoldsVector(slot, vector))
         {
             return;
         }

@@ -19,7 +19,7 @@ internal static class TableOptions
     /// <summary>The ceiling for k and search_list_size: far above any useful value, low enough to bound memory.</summary>
     public const int MaxListSize = 10000;
 
-    private static readonly string[] Known = ["dimension", "metric", "max_degree", "build_search_list_size", "alpha", "search_list_size"];
+    private static readonly string[] Known = ["dimension", "metric", "max_degree", "build_search_list_size", "alpha", "search_list_size", "quantization"];
 
     public static GraphOptions Parse(IReadOnlyList<string> arguments)
     {
@@ -81,12 +81,23 @@ internal static class TableOptions
             }
         }
 
-        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList);
+        var encoding = VectorEncoding.Float32;
+        if (values.TryGetValue("quantization", out var quantization))
+        {
+            encoding = quantization.ToLowerInvariant() switch
+            {
+                "none" or "float32" => VectorEncoding.Float32,
+                "int8" => VectorEncoding.Int8,
+                _ => throw Fail($"diskann: option 'quantization' must be none or int8, got '{quantization}'"),
+            };
+        }
+
+        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList, encoding);
     }
 
     /// <summary>The options as a CREATE argument list, for messages and for tools that rebuild the declaration.</summary>
     public static string Format(GraphOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}");
+        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Encoding == VectorEncoding.Int8 ? "int8" : "none")}");
 
     private static int Integer(string name, string text, int min, int max)
     {

@@ -10,7 +10,7 @@ public sealed class VamanaIndexTests
     private static VamanaIndex Build(int count, int dimension, DiskAnnMetric metric, int seed, out float[][] vectors, int maxDegree = 16)
     {
         var options = new GraphOptions(dimension, metric, maxDegree, 64, 1.2f, 32);
-        var index = new VamanaIndex(options, new NodeStore(dimension, maxDegree, chunkSlots: 64));
+        var index = new VamanaIndex(options, new NodeStore(options, chunkSlots: 64));
         index.AfterLoad(-1, []);
         var random = new Random(seed);
         vectors = new float[count][];

@@ -1,0 +1,170 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DiskAnn.Distance;
+
+/// <summary>
+/// The kernels of <c>quantization=int8</c>: a vector is stored as one float scale and one signed byte per
+/// component, <c>v[i] ≈ scale * code[i]</c> with <c>scale = max|v| / 127</c> (per vector, so inserts need no
+/// training and a vector's codes never change when others arrive). Queries stay float32 and meet the codes
+/// directly (asymmetric distance), which keeps the query's own precision; graph construction compares two
+/// stored nodes with an exact integer dot product.
+/// </summary>
+internal static class Int8Math
+{
+    /// <summary>Fills <paramref name="codes"/> and returns the scale; a zero vector gets scale 0 and zero codes.</summary>
+    public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
+    {
+        var max = vector.Length == 0 ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(vector));
+        if (!(max > 0f) || !float.IsFinite(max))
+        {
+            codes.Clear();
+            return 0f;
+        }
+
+        var inverse = 127f / max;
+        for (var i = 0; i < vector.Length; i++)
+        {
+            codes[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] * inverse), -127f, 127f);
+        }
+
+        return max / 127f;
+    }
+
+    public static void Dequantize(ReadOnlySpan<sbyte> codes, float scale, Span<float> vector)
+    {
+        for (var i = 0; i < codes.Length; i++)
+        {
+            vector[i] = codes[i] * scale;
+        }
+    }
+
+    /// <summary>Σ a[i]·b[i] over two code vectors, exact in 32-bit integers (codes are within ±127).</summary>
+    public static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        var i = 0;
+        var sum = 0;
+        ref var ra = ref MemoryMarshal.GetReference(a);
+        ref var rb = ref MemoryMarshal.GetReference(b);
+        if (Avx2.IsSupported && n >= 16)
+        {
+            // vpmovsxbw + vpmaddwd: 16 products and their pairwise sums per step.
+            var acc = Vector256<int>.Zero;
+            for (; i <= n - 16; i += 16)
+            {
+                var va = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref ra, (nuint)i));
+                var vb = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref rb, (nuint)i));
+                acc = Avx2.Add(acc, Avx2.MultiplyAddAdjacent(va, vb));
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+        else if (Vector128.IsHardwareAccelerated && n >= 16)
+        {
+            var acc = Vector128<int>.Zero;
+            for (; i <= n - 16; i += 16)
+            {
+                var (alo, ahi) = Vector128.Widen(Vector128.LoadUnsafe(ref ra, (nuint)i));
+                var (blo, bhi) = Vector128.Widen(Vector128.LoadUnsafe(ref rb, (nuint)i));
+                var (p0, p1) = Vector128.Widen(alo * blo);
+                var (p2, p3) = Vector128.Widen(ahi * bhi);
+                acc += (p0 + p1) + (p2 + p3);
+            }
+
+            sum = Vector128.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ q[i]·code[i]: a float query against stored codes (multiply by the scale for the real dot).</summary>
+    public static float Dot(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> codes)
+    {
+        var n = Math.Min(query.Length, codes.Length);
+        var i = 0;
+        var sum = 0f;
+        if (Vector256.IsHardwareAccelerated && n >= 32)
+        {
+            ref var rq = ref MemoryMarshal.GetReference(query);
+            ref var rc = ref MemoryMarshal.GetReference(codes);
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            var acc2 = Vector256<float>.Zero;
+            var acc3 = Vector256<float>.Zero;
+            for (; i <= n - 32; i += 32)
+            {
+                var (c0, c1, c2, c3) = Widen(Vector256.LoadUnsafe(ref rc, (nuint)i));
+                acc0 = Vector256.MultiplyAddEstimate(c0, Vector256.LoadUnsafe(ref rq, (nuint)i), acc0);
+                acc1 = Vector256.MultiplyAddEstimate(c1, Vector256.LoadUnsafe(ref rq, (nuint)(i + 8)), acc1);
+                acc2 = Vector256.MultiplyAddEstimate(c2, Vector256.LoadUnsafe(ref rq, (nuint)(i + 16)), acc2);
+                acc3 = Vector256.MultiplyAddEstimate(c3, Vector256.LoadUnsafe(ref rq, (nuint)(i + 24)), acc3);
+            }
+
+            sum = Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+        }
+
+        for (; i < n; i++)
+        {
+            sum += query[i] * codes[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ (q[i] - scale·code[i])²: the squared Euclidean distance from a float query to a stored vector.</summary>
+    public static float SquaredDistance(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> codes, float scale)
+    {
+        var n = Math.Min(query.Length, codes.Length);
+        var i = 0;
+        var sum = 0f;
+        if (Vector256.IsHardwareAccelerated && n >= 32)
+        {
+            ref var rq = ref MemoryMarshal.GetReference(query);
+            ref var rc = ref MemoryMarshal.GetReference(codes);
+            var s = Vector256.Create(scale);
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            var acc2 = Vector256<float>.Zero;
+            var acc3 = Vector256<float>.Zero;
+            for (; i <= n - 32; i += 32)
+            {
+                var (c0, c1, c2, c3) = Widen(Vector256.LoadUnsafe(ref rc, (nuint)i));
+                var d0 = Vector256.LoadUnsafe(ref rq, (nuint)i) - (c0 * s);
+                var d1 = Vector256.LoadUnsafe(ref rq, (nuint)(i + 8)) - (c1 * s);
+                var d2 = Vector256.LoadUnsafe(ref rq, (nuint)(i + 16)) - (c2 * s);
+                var d3 = Vector256.LoadUnsafe(ref rq, (nuint)(i + 24)) - (c3 * s);
+                acc0 = Vector256.MultiplyAddEstimate(d0, d0, acc0);
+                acc1 = Vector256.MultiplyAddEstimate(d1, d1, acc1);
+                acc2 = Vector256.MultiplyAddEstimate(d2, d2, acc2);
+                acc3 = Vector256.MultiplyAddEstimate(d3, d3, acc3);
+            }
+
+            sum = Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+        }
+
+        for (; i < n; i++)
+        {
+            var d = query[i] - (scale * codes[i]);
+            sum += d * d;
+        }
+
+        return sum;
+    }
+
+    /// <summary>32 codes as four vectors of eight floats, in order.</summary>
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Widen(Vector256<sbyte> codes)
+    {
+        var (lo, hi) = Vector256.Widen(codes);
+        var (w0, w1) = Vector256.Widen(lo);
+        var (w2, w3) = Vector256.Widen(hi);
+        return (Vector256.ConvertToSingle(w0), Vector256.ConvertToSingle(w1), Vector256.ConvertToSingle(w2), Vector256.ConvertToSingle(w3));
+    }
+}
