@@ -1,0 +1,373 @@
+// DesignTimeServicesBuilder and IOperationReporter are what dotnet ef (its OperationExecutor) runs; EF Core marks them internal.
+#pragma warning disable EF1001
+using System.Reflection;
+using DiskAnn;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design.Internal;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Design;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionalTests.EFCore;
+
+/// <summary>
+/// What <c>dotnet ef migrations add</c> and <c>migrations script</c> do, in-process: the design-time services are built
+/// the way the tool builds them (from the context and the <c>[assembly: DesignTimeServicesReference]</c> the package's
+/// targets add), the scaffolded migration and snapshot are compiled with Roslyn, applied with <c>Migrate()</c> to a file
+/// database, and the next model version is scaffolded against that snapshot.
+/// </summary>
+public sealed class EfDesignTimeTests : IDisposable
+{
+    private readonly EfTestDatabase _database = new();
+    private readonly SqlCapture _sql = new();
+    private readonly List<string> _sources = [];
+    private readonly List<string> _migrationIds = [];
+    private Assembly? _migrations;
+
+    public void Dispose() => _database.Dispose();
+
+    private LibraryContext Context(int version) => new(_database.ConnectionString, version, _migrations, _sql);
+
+    /// <summary>
+    /// <c>dotnet ef migrations add</c> for model <paramref name="version" />, then a build with the new files, then
+    /// <c>Migrate()</c>. Returns the migration's code.
+    /// </summary>
+    private (string Up, string Down) AddAndApply(int version, string name)
+    {
+        var reporter = new RecordingReporter();
+        ScaffoldedMigration migration;
+        using (var db = Context(version))
+        {
+            var services = new DesignTimeServicesBuilder(typeof(LibraryContext).Assembly, typeof(LibraryContext).Assembly, reporter, [])
+                .Build(db);
+            using var scope = services.CreateScope();
+            migration = scope.ServiceProvider.GetRequiredService<IMigrationsScaffolder>()
+                .ScaffoldMigration(name, "FunctionalTests.EFCore.Generated");
+        }
+
+        Assert.Empty(reporter.Errors);
+
+        // The package's targets put [assembly: DesignTimeServicesReference] on the project: dotnet ef uses the plugin's services.
+        Assert.Contains(reporter.Verbose, m => m.Contains("design-time services from assembly 'EFCore.DiskAnn'", StringComparison.Ordinal));
+        _sources.Add(migration.MigrationCode);
+        _sources.Add(migration.MetadataCode);
+        _migrationIds.Add(migration.MigrationId);
+        _migrations = Compile([.. _sources, migration.SnapshotCode], "LibraryMigrations" + _migrationIds.Count);
+
+        using (var db = Context(version))
+        {
+            Assert.False(db.Database.HasPendingModelChanges());
+            db.Database.Migrate();
+        }
+
+        var down = migration.MigrationCode.IndexOf("protected override void Down", StringComparison.Ordinal);
+        Assert.True(down > 0);
+        return (migration.MigrationCode[..down], migration.MigrationCode[down..]);
+    }
+
+    private static readonly Lazy<List<MetadataReference>> References = new(() =>
+    {
+        // The framework and every assembly of the test's dependency graph (EF Core, the plugin, the tests themselves).
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Concat(AppDomain.CurrentDomain.GetAssemblies().Where(a => !a.IsDynamic && a.Location.Length > 0).Select(a => a.Location))
+            .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .DistinctBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase);
+        return [.. paths.Select(p => MetadataReference.CreateFromFile(p))];
+    });
+
+    private static Assembly Compile(IEnumerable<string> sources, string assemblyName)
+    {
+        var compilation = CSharpCompilation.Create(
+            assemblyName,
+            sources.Select(s => CSharpSyntaxTree.ParseText(s)),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var stream = new MemoryStream();
+        var result = compilation.Emit(stream);
+        Assert.True(
+            result.Success,
+            string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return Assembly.Load(stream.ToArray());
+    }
+
+    private static List<string> Schema(DbContext db, string type)
+        => db.Database.SqlQuery<string>($"SELECT name AS \"Value\" FROM sqlite_master WHERE type = {type} ORDER BY name").ToList();
+
+    /// <summary>The tables other than SQLite's and EF Core's own (migrations history and lock).</summary>
+    private static List<string> UserTables(DbContext db)
+        => Schema(db, "table").Where(n => !n.StartsWith("sqlite_", StringComparison.Ordinal) && !n.StartsWith("__EF", StringComparison.Ordinal)).ToList();
+
+    private static string? TableSql(DbContext db, string name)
+        => db.Database.SqlQuery<string>($"SELECT sql AS \"Value\" FROM sqlite_master WHERE name = {name}").AsEnumerable().SingleOrDefault();
+
+    private static string[] Triggers(string index) => [index + "_delete", index + "_insert", index + "_update"];
+
+    /// <summary>The database has the virtual table <paramref name="index" /> with these options, and only its triggers.</summary>
+    private static void AssertIndex(DbContext db, string index, string options)
+    {
+        Assert.Contains(options, TableSql(db, index));
+        Assert.Equal(Triggers(index), Schema(db, "trigger"));
+    }
+
+    /// <summary>The nearest entity by the indexed property <paramref name="vector" />, asserting the index answered.</summary>
+    private int Nearest<T>(LibraryContext db, string vector, float[] query)
+        where T : class
+    {
+        _sql.Clear();
+        var id = db.Set<T>()
+            .OrderBy(e => EF.Functions.VectorDistance(EF.Property<float[]>(e, vector), query))
+            .Take(1)
+            .Select(e => EF.Property<int>(e, "Id"))
+            .Single();
+        Assert.Contains("vector MATCH", _sql.Last);
+        return id;
+    }
+
+    [Fact]
+    public void Migrations_add_creates_alters_renames_and_drops_the_index_and_Down_reverts_each_step()
+    {
+        // 1. The first migration: the table, and the index with its options as annotations.
+        var (up, down) = AddAndApply(1, "M1Create");
+        Assert.Contains("migrationBuilder.CreateIndex(", up);
+        Assert.Contains("name: \"IX_Docs_Embedding\"", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"cosine\")", up);
+        Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_Docs_Embedding\")", down);
+        using (var db = Context(1))
+        {
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine)");
+            db.Set<LibraryDoc>().AddRange(
+                new LibraryDoc { Title = "x", Embedding = [1, 0, 0] },
+                new LibraryDoc { Title = "y", Embedding = [0, 1, 0] },
+                new LibraryDoc { Title = "z", Embedding = [0, 0, 1] },
+                new LibraryDoc { Title = "none" });
+            db.SaveChanges();
+            Assert.Equal(1, Nearest<LibraryDoc>(db, "Embedding", [0.9f, 0.1f, 0]));
+        }
+
+        // 2. New options: the index is dropped and created again (and refilled from the table).
+        (up, _) = AddAndApply(2, "M2Options");
+        Assert.Contains("migrationBuilder.DropIndex(", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"l2\")", up);
+        Assert.Contains(".Annotation(\"DiskAnn:MaxDegree\", 16)", up);
+        using (var db = Context(2))
+        {
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=l2, max_degree=16)");
+            Assert.Equal(3, db.Database.SqlQuery<long>($"SELECT count(*) AS \"Value\" FROM \"IX_Docs_Embedding\"").AsEnumerable().Single());
+
+            // Cosine and l2 disagree here: (2, 2, 0) is nearest to (1, 1, 0) by angle, (0.9, 0.9, 0.5) by distance.
+            db.Set<LibraryDoc>().AddRange(
+                new LibraryDoc { Title = "far", Embedding = [2, 2, 0] },
+                new LibraryDoc { Title = "near", Embedding = [0.9f, 0.9f, 0.5f] });
+            db.SaveChanges();
+            Assert.Equal(6, Nearest<LibraryDoc>(db, "Embedding", [1, 1, 0]));
+        }
+
+        // 3. The vector property is renamed: the column is renamed and the index follows it.
+        (up, _) = AddAndApply(3, "M3RenameProperty");
+        Assert.Contains("migrationBuilder.RenameColumn(", up);
+        Assert.Contains("newName: \"Vector\"", up);
+        Assert.Contains("newName: \"IX_Docs_Vector\"", up);
+        using (var db = Context(3))
+        {
+            Assert.Null(TableSql(db, "IX_Docs_Embedding"));
+            AssertIndex(db, "IX_Docs_Vector", "USING diskann(dimension=3, metric=l2, max_degree=16)");
+            Assert.Equal(6, Nearest<LibraryDocRenamed>(db, "Vector", [1, 1, 0]));
+            db.Set<LibraryDocRenamed>().Add(new LibraryDocRenamed { Title = "w", Vector = [-1, 0, 0] });
+            db.SaveChanges();
+            Assert.Equal(7, Nearest<LibraryDocRenamed>(db, "Vector", [-1, 0.1f, 0]));
+        }
+
+        // 4. The entity's table is renamed: so is the index, by convention.
+        (up, _) = AddAndApply(4, "M4RenameTable");
+        Assert.Contains("migrationBuilder.RenameTable(", up);
+        using (var db = Context(4))
+        {
+            Assert.Null(TableSql(db, "IX_Docs_Vector"));
+            AssertIndex(db, "IX_Papers_Vector", "metric=l2");
+            Assert.Equal(7, Nearest<LibraryDocRenamed>(db, "Vector", [-1, 0.1f, 0]));
+        }
+
+        // 5. The entity is dropped: its table, index and triggers go.
+        (up, down) = AddAndApply(5, "M5DropEntity");
+        Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_Papers_Vector\")", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", down);
+        using (var db = Context(5))
+        {
+            Assert.Empty(UserTables(db));
+            Assert.Empty(Schema(db, "trigger"));
+        }
+
+        // Down, one migration at a time, back to nothing.
+        using (var db = Context(5))
+        {
+            var migrator = db.GetService<IMigrator>();
+            migrator.Migrate(_migrationIds[3]);
+            AssertIndex(db, "IX_Papers_Vector", "metric=l2");
+            migrator.Migrate(_migrationIds[2]);
+            AssertIndex(db, "IX_Docs_Vector", "metric=l2");
+            migrator.Migrate(_migrationIds[1]);
+            AssertIndex(db, "IX_Docs_Embedding", "metric=l2, max_degree=16");
+            migrator.Migrate(_migrationIds[0]);
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine)");
+        }
+
+        // The table came back empty with Down of step 5; the index and its triggers work again.
+        using (var db = Context(1))
+        {
+            db.Set<LibraryDoc>().AddRange(
+                new LibraryDoc { Title = "v", Embedding = [0, -1, 0] },
+                new LibraryDoc { Title = "u", Embedding = [1, 0, 0] });
+            db.SaveChanges();
+            Assert.Equal(2, Nearest<LibraryDoc>(db, "Embedding", [0.9f, 0.1f, 0]));
+            Assert.Equal(1, Nearest<LibraryDoc>(db, "Embedding", [0, -1, 0.1f]));
+            db.GetService<IMigrator>().Migrate(Migration.InitialDatabase);
+            Assert.Empty(UserTables(db));
+            Assert.Empty(Schema(db, "trigger"));
+        }
+    }
+
+    [Fact]
+    public void Dropping_the_vector_property_drops_the_index_and_the_script_has_every_statement()
+    {
+        AddAndApply(1, "M1Create");
+        using (var db = Context(1))
+        {
+            db.Set<LibraryDoc>().AddRange(new LibraryDoc { Title = "x", Embedding = [1, 0, 0] }, new LibraryDoc { Title = "y" });
+            db.SaveChanges();
+        }
+
+        var (up, down) = AddAndApply(6, "M2DropProperty");
+        Assert.Contains("migrationBuilder.DropIndex(", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", up);
+        Assert.Contains("migrationBuilder.DropColumn(", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"cosine\")", down);
+        using (var db = Context(6))
+        {
+            Assert.Null(TableSql(db, "IX_Docs_Embedding"));
+            Assert.Null(TableSql(db, "IX_Docs_Embedding_vectors"));
+            Assert.Empty(Schema(db, "trigger"));
+            Assert.Equal(["x", "y"], db.Set<LibraryDoc>().OrderBy(d => d.Id).Select(d => d.Title).ToList());
+
+            // dotnet ef migrations script: from nothing to the last migration, and back.
+            var migrator = db.GetService<IMigrator>();
+            var script = migrator.GenerateScript();
+            Assert.Contains("CREATE VIRTUAL TABLE \"IX_Docs_Embedding\" USING diskann(dimension=3, metric=cosine);", script);
+            Assert.Contains("INSERT INTO \"IX_Docs_Embedding\"(rowid, vector)", script);
+            Assert.Contains("SELECT \"Id\", \"Embedding\"", script);
+            foreach (var trigger in Triggers("IX_Docs_Embedding"))
+            {
+                Assert.Contains($"CREATE TRIGGER \"{trigger}\"", script);
+                Assert.Contains($"DROP TRIGGER IF EXISTS \"{trigger}\"", script);
+            }
+
+            Assert.Contains("DROP TABLE IF EXISTS \"IX_Docs_Embedding\"", script);
+            var revert = migrator.GenerateScript(fromMigration: _migrationIds[1], toMigration: Migration.InitialDatabase);
+            Assert.Contains("CREATE VIRTUAL TABLE \"IX_Docs_Embedding\" USING diskann(dimension=3, metric=cosine);", revert);
+            Assert.Contains("DROP TABLE IF EXISTS \"IX_Docs_Embedding\"", revert);
+
+            // Down re-creates the index from the rows' restored (empty) column.
+            migrator.Migrate(_migrationIds[0]);
+            AssertIndex(db, "IX_Docs_Embedding", "metric=cosine");
+        }
+
+        using (var db = Context(1))
+        {
+            db.Set<LibraryDoc>().Add(new LibraryDoc { Title = "z", Embedding = [0, 0, 1] });
+            db.SaveChanges();
+            Assert.Equal(3, Nearest<LibraryDoc>(db, "Embedding", [0, 0.1f, 1]));
+        }
+    }
+
+    private sealed class RecordingReporter : IOperationReporter
+    {
+        public List<string> Errors { get; } = [];
+
+        public List<string> Verbose { get; } = [];
+
+        public void WriteError(string message) => Errors.Add(message);
+
+        public void WriteWarning(string message)
+        {
+        }
+
+        public void WriteInformation(string message)
+        {
+        }
+
+        public void WriteVerbose(string message) => Verbose.Add(message);
+    }
+}
+
+public class LibraryDoc
+{
+    public int Id { get; set; }
+    public string Title { get; set; } = "";
+    public float[]? Embedding { get; set; }
+}
+
+public class LibraryDocRenamed
+{
+    public int Id { get; set; }
+    public string Title { get; set; } = "";
+    public float[]? Vector { get; set; }
+}
+
+/// <summary>
+/// One context type whose model has versions (migrations belong to a context type): 1 a cosine index on
+/// <c>Docs.Embedding</c>; 2 l2 with max_degree 16; 3 the property renamed to <c>Vector</c>; 4 the table renamed to
+/// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property.
+/// </summary>
+public class LibraryContext(string connectionString, int version, Assembly? migrations, SqlCapture capture) : DbContext
+{
+    public int Version => version;
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+        => optionsBuilder
+            .UseSqlite(connectionString, o =>
+            {
+                o.UseDiskAnn();
+                if (migrations is not null)
+                {
+                    o.MigrationsAssembly(migrations);
+                }
+            })
+            .AddInterceptors(capture)
+            .ReplaceService<IModelCacheKeyFactory, VersionedModelCacheKeyFactory>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        switch (version)
+        {
+            case 1:
+            case 2:
+            {
+                var index = modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasDiskAnnIndex(d => d.Embedding, 3);
+                if (version == 2)
+                {
+                    index.HasMetric(DiskAnnMetric.L2).HasMaxDegree(16);
+                }
+
+                break;
+            }
+
+            case 3:
+            case 4:
+                modelBuilder.Entity<LibraryDocRenamed>().ToTable(version == 3 ? "Docs" : "Papers")
+                    .HasDiskAnnIndex(d => d.Vector, 3).HasMetric(DiskAnnMetric.L2).HasMaxDegree(16);
+                break;
+
+            case 6:
+                modelBuilder.Entity<LibraryDoc>().ToTable("Docs").Ignore(d => d.Embedding);
+                break;
+        }
+    }
+
+    private sealed class VersionedModelCacheKeyFactory : IModelCacheKeyFactory
+    {
+        public object Create(DbContext context, bool designTime) => (context.GetType(), ((LibraryContext)context).Version, designTime);
+    }
+}
