@@ -16,8 +16,8 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// A predicate that reads joined tables (navigations, explicit joins) takes those joins into the filter subquery, together
 /// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
 /// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead. Queries of
-/// any other shape (a predicate that reads an enclosing query's columns, a table that is not a join) keep the exact
-/// scalar function.
+/// any other shape keep the exact scalar function. (A predicate may read an enclosing query's row: SQLite evaluates the
+/// search again for each of its rows.)
 /// </summary>
 public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 {
@@ -112,25 +112,6 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         var joinAliases = joins.Select(j => j.Table.Alias).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var predicateAliases = select.Predicate is null ? new HashSet<string>(StringComparer.Ordinal) : ColumnAliases(select.Predicate);
         var filterJoins = FilterJoins(joins, predicateAliases);
-        if (select.Predicate is not null || filterJoins.Count > 0)
-        {
-            // A predicate or join that reads a column of an enclosing query cannot move into a FROM-clause subquery.
-            var referenced = new HashSet<string>(predicateAliases, StringComparer.Ordinal);
-            var defined = new HashSet<string>(StringComparer.Ordinal) { tableExpression.Alias };
-            var collector = new AliasCollector(defined);
-            collector.Visit(select.Predicate);
-            foreach (var filterJoin in filterJoins)
-            {
-                referenced.UnionWith(ColumnAliases(filterJoin));
-                collector.Visit(filterJoin);
-            }
-
-            if (!referenced.IsSubsetOf(defined))
-            {
-                return null;
-            }
-        }
-
         var keyMapping = keyColumn.StoreTypeMapping;
         var keyType = keyColumn.ProviderClrType;
         SelectExpression? filter = null;

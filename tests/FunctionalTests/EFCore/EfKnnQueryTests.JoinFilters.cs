@@ -189,4 +189,25 @@ public sealed partial class EfKnnQueryTests
         Assert.Equal(nearest.SelectMany(id => new[] { id, id }).Take(5), hits.Select(h => h.Id));
         Assert.All(hits, h => Assert.StartsWith("t2", h.Tag));
     }
+
+    [Fact]
+    public void A_search_correlated_to_an_enclosing_query_runs_for_each_of_its_rows()
+    {
+        // The filter reads the enclosing query's row: SQLite runs the search again for each author.
+        using var db = CreateContext();
+        var query = _query;
+        var nearestPerAuthor = db.Authors
+            .OrderBy(a => a.Id)
+            .Select(a => db.Docs
+                .Where(d => d.AuthorId == a.Id)
+                .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query))
+                .Select(d => d.Id)
+                .First())
+            .ToList();
+
+        Assert.Contains("MATCH", _sql.Last);
+        var expected = db.Authors.OrderBy(a => a.Id).Select(a => a.Id).AsEnumerable()
+            .Select(author => ExactIds(db, d => d.AuthorId == author)[0]);
+        Assert.Equal(expected, nearestPerAuthor);
+    }
 }
