@@ -12,12 +12,13 @@ namespace DiskAnn.Graph;
 /// slots, the same chunks the shadow tables store as one BLOB each, so growth never copies the vectors already
 /// held. The distance functions live here too, because only the store knows how its vectors are encoded.
 /// </summary>
-internal sealed class NodeStore
+internal sealed partial class NodeStore
 {
     private readonly int _chunkShift;
     private readonly int _chunkMask;
-    private readonly List<float[]> _vectorChunks = [];
-    private readonly List<sbyte[]> _codeChunks = [];
+    // A null entry is a chunk not in memory (a budgeted cache: NodeStore.Cache.cs); it is read back on first use.
+    private readonly List<float[]?> _vectorChunks = [];
+    private readonly List<sbyte[]?> _codeChunks = [];
     private readonly List<int[]> _neighborChunks = [];
     private readonly DiskAnnMetric _metric;
     private readonly bool _int8;
@@ -95,11 +96,15 @@ internal sealed class NodeStore
     public int InDegree(int slot) => _inDegrees[slot];
 
     /// <summary>A float32 slot's vector, as stored. (An int8 store has none: see <see cref="Decode"/>.)</summary>
-    public ReadOnlySpan<float> Vector(int slot)
-        => _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+    public ReadOnlySpan<float> Vector(int slot) => VectorSpan(slot);
 
-    private ReadOnlySpan<sbyte> Codes(int slot)
-        => _codeChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+    private ReadOnlySpan<sbyte> Codes(int slot) => CodeSpan(slot);
+
+    private Span<float> VectorSpan(int slot)
+        => FloatChunk(slot >> _chunkShift).AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    private Span<sbyte> CodeSpan(int slot)
+        => CodeChunk(slot >> _chunkShift).AsSpan((slot & _chunkMask) * Dimension, Dimension);
 
     /// <summary>The slot's vector as float32 values: a copy, or the int8 codes times their scale.</summary>
     public void Decode(int slot, Span<float> destination)
@@ -131,12 +136,22 @@ internal sealed class NodeStore
         if (_int8)
         {
             var chunk = _codeChunks[slot >> _chunkShift];
+            if (chunk is null)
+            {
+                return;
+            }
+
             start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension);
             bytes = Math.Min(Dimension, 256);
         }
         else
         {
             var chunk = _vectorChunks[slot >> _chunkShift];
+            if (chunk is null)
+            {
+                return;
+            }
+
             start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension * sizeof(float));
             bytes = Math.Min(Dimension * sizeof(float), 256);
         }
@@ -205,9 +220,10 @@ internal sealed class NodeStore
             return Vector(slot).SequenceEqual(vector);
         }
 
+        var stored = Codes(slot); // first: it may read the chunk back, and with it the scale
         Span<sbyte> codes = Dimension <= 4096 ? stackalloc sbyte[Dimension] : new sbyte[Dimension];
         var scale = Int8Math.Quantize(vector, codes);
-        return scale == _scales[slot] && codes.SequenceEqual(Codes(slot));
+        return scale == _scales[slot] && codes.SequenceEqual(stored);
     }
 
     /// <summary>False when the stored vector (or its scale) holds a NaN or an infinity.</summary>
@@ -223,7 +239,7 @@ internal sealed class NodeStore
         var first = chunk * ChunkSlots;
         if (!_int8 && BitConverter.IsLittleEndian)
         {
-            data.CopyTo(MemoryMarshal.AsBytes(_vectorChunks[chunk].AsSpan()));
+            data.CopyTo(MemoryMarshal.AsBytes(_vectorChunks[chunk]!.AsSpan()));
             for (var slot = first; slot < first + ChunkSlots; slot++)
             {
                 ComputeNorms(slot);
@@ -245,11 +261,11 @@ internal sealed class NodeStore
         if (_int8)
         {
             _scales[slot] = BinaryPrimitives.ReadSingleLittleEndian(data);
-            MemoryMarshal.Cast<byte, sbyte>(data[sizeof(float)..]).CopyTo(_codeChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+            MemoryMarshal.Cast<byte, sbyte>(data[sizeof(float)..]).CopyTo(_codeChunks[slot >> _chunkShift]!.AsSpan((slot & _chunkMask) * Dimension, Dimension));
         }
         else
         {
-            var target = _vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension);
+            var target = _vectorChunks[slot >> _chunkShift]!.AsSpan((slot & _chunkMask) * Dimension, Dimension);
             for (var i = 0; i < target.Length; i++)
             {
                 target[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * sizeof(float))..]);
@@ -264,8 +280,8 @@ internal sealed class NodeStore
     {
         if (_int8)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(data, _scales[slot]);
             MemoryMarshal.AsBytes(Codes(slot)).CopyTo(data[sizeof(float)..]);
+            BinaryPrimitives.WriteSingleLittleEndian(data, _scales[slot]);
         }
         else if (BitConverter.IsLittleEndian)
         {
@@ -293,11 +309,11 @@ internal sealed class NodeStore
     {
         if (_int8)
         {
-            _scales[slot] = Int8Math.Quantize(vector, _codeChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+            _scales[slot] = Int8Math.Quantize(vector, CodeSpan(slot));
         }
         else
         {
-            vector.CopyTo(_vectorChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Dimension, Dimension));
+            vector.CopyTo(VectorSpan(slot));
         }
 
         ComputeNorms(slot);
@@ -308,12 +324,12 @@ internal sealed class NodeStore
     {
         if (_int8)
         {
-            Codes(from).CopyTo(_codeChunks[to >> _chunkShift].AsSpan((to & _chunkMask) * Dimension, Dimension));
+            Codes(from).CopyTo(CodeSpan(to));
             _scales[to] = _scales[from];
         }
         else
         {
-            Vector(from).CopyTo(_vectorChunks[to >> _chunkShift].AsSpan((to & _chunkMask) * Dimension, Dimension));
+            Vector(from).CopyTo(VectorSpan(to));
         }
 
         _inverseNorms[to] = _inverseNorms[from];
@@ -364,34 +380,32 @@ internal sealed class NodeStore
     /// <summary>Drops the chunks from <paramref name="chunkCount"/> on; the caller has emptied them.</summary>
     public void TruncateChunks(int chunkCount)
     {
-        if (_int8)
+        for (var chunk = chunkCount; chunk < ChunkCount; chunk++)
         {
-            _codeChunks.RemoveRange(chunkCount, _codeChunks.Count - chunkCount);
+            ForgetChunk(chunk);
         }
-        else
-        {
-            _vectorChunks.RemoveRange(chunkCount, _vectorChunks.Count - chunkCount);
-        }
+
+        _codeChunks.RemoveRange(chunkCount, _codeChunks.Count - chunkCount);
+        _vectorChunks.RemoveRange(chunkCount, _vectorChunks.Count - chunkCount);
 
         _neighborChunks.RemoveRange(chunkCount, _neighborChunks.Count - chunkCount);
     }
 
-    /// <summary>Makes room for slots up to <paramref name="slotCount"/> (exclusive), adding whole chunks of free slots.</summary>
-    public void EnsureSlots(int slotCount)
+    /// <summary>
+    /// Makes room for slots up to <paramref name="slotCount"/> (exclusive), adding whole chunks of free slots.
+    /// With <paramref name="resident"/> false (a budgeted load) the new chunks' vectors stay on disk until used.
+    /// </summary>
+    public void EnsureSlots(int slotCount, bool resident = true)
     {
         while (_neighborChunks.Count * ChunkSlots < slotCount)
         {
-            // Pinned (allocated on the pinned object heap) so Prefetch can take a vector's address.
-            if (_int8)
-            {
-                _codeChunks.Add(GC.AllocateArray<sbyte>(ChunkSlots * Dimension, pinned: true));
-            }
-            else
-            {
-                _vectorChunks.Add(GC.AllocateArray<float>(ChunkSlots * Dimension, pinned: true));
-            }
-
+            _vectorChunks.Add(null);
+            _codeChunks.Add(null);
             _neighborChunks.Add(new int[ChunkSlots * Capacity]);
+            if (resident)
+            {
+                AllocateChunk(_neighborChunks.Count - 1);
+            }
         }
 
         var capacity = _neighborChunks.Count * ChunkSlots;

@@ -220,10 +220,11 @@ internal sealed partial class VamanaIndex
         HeaderDirty = false;
     }
 
-    private static void ForEach(int count, Action<int> body)
+    private void ForEach(int count, Action<int> body)
     {
-        // Thread start-up costs more than a handful of searches.
-        if (count < 8 || Environment.ProcessorCount == 1)
+        // Thread start-up costs more than a handful of searches. A budgeted store reads vectors back through
+        // the connection, which only its own thread may use.
+        if (count < 8 || Environment.ProcessorCount == 1 || Nodes.Paged)
         {
             for (var i = 0; i < count; i++)
             {

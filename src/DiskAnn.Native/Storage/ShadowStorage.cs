@@ -33,6 +33,7 @@ internal sealed class ShadowStorage : IDisposable
     private SqliteStatement? _insertChunk;
     private SqliteStatement? _insertGraphChunk;
     private SqliteStatement? _setConfig;
+    private SqliteStatement? _selectChunk;
     private int _storedChunks;
 
     public ShadowStorage(nint db, string schema, string table)
@@ -56,12 +57,15 @@ internal sealed class ShadowStorage : IDisposable
 
     /// <summary>
     /// Chunk size in slots: a power of two near 256 KiB of vectors per BLOB, so a chunk spans whole overflow
-    /// pages (little slack) and one write per chunk serves a bulk load.
+    /// pages (little slack) and one write per chunk serves a bulk load. A table declared with a cache budget
+    /// gets chunks of about 32 KiB instead: a search that needs a vector the budget dropped reads its whole
+    /// chunk back, and a small chunk keeps that read (and what it evicts) small.
     /// </summary>
-    public static int ChooseChunkSlots(int vectorBytes)
+    public static int ChooseChunkSlots(int vectorBytes, bool budgeted = false)
     {
+        var target = budgeted ? 32 * 1024 : 256 * 1024;
         var slots = 1;
-        while (slots < 256 && (slots * 2L * vectorBytes) <= 256 * 1024)
+        while (slots < 256 && (slots * 2L * vectorBytes) <= target)
         {
             slots *= 2;
         }
@@ -160,30 +164,44 @@ internal sealed class ShadowStorage : IDisposable
         return ((int)config.GetValueOrDefault("chunk_slots", 1), (int)config.GetValueOrDefault("entry", -1));
     }
 
-    /// <summary>Reads the config and every chunk: the nodes as stored, and the stored entry point.</summary>
-    public (NodeStore Nodes, int Entry) Load(GraphOptions options)
+    /// <summary>
+    /// Reads the config and every chunk: the nodes as stored, and the stored entry point. With a budget
+    /// (<paramref name="cacheBytes"/> > 0) the vectors are left on disk and read back chunk by chunk as searches need them.
+    /// </summary>
+    public (NodeStore Nodes, int Entry) Load(GraphOptions options, long cacheBytes = 0)
     {
         var (chunkSlots, entry) = ReadConfig(options);
         var nodes = new NodeStore(options, chunkSlots);
         var vectorBytes = chunkSlots * nodes.StoredVectorBytes;
         var recordBytes = RecordBytes(nodes.Capacity);
+        var lazy = cacheBytes > 0;
         _storedChunks = 0;
-        using (var select = new SqliteStatement(_db, $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
+
+        // length(data) of a BLOB does not read its overflow pages, so a budgeted load touches no vector.
+        using (var select = new SqliteStatement(_db, lazy ? $"SELECT id, length(data) FROM {Name("vectors")} ORDER BY id" : $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
         {
             while (select.Step())
             {
                 var chunk = (int)select.Int64(0);
-                var data = select.Blob(1);
-                if (chunk != _storedChunks || data.Length != vectorBytes)
+                var length = lazy ? select.Int64(1) : select.Blob(1).Length;
+                if (chunk != _storedChunks || length != vectorBytes)
                 {
-                    throw Corrupt($"vector chunk {chunk} is missing or has {data.Length} bytes instead of {vectorBytes}");
+                    throw Corrupt($"vector chunk {chunk} is missing or has {length} bytes instead of {vectorBytes}");
                 }
 
-                nodes.EnsureSlots((chunk + 1) * chunkSlots);
-                nodes.LoadVectorChunk(chunk, data);
+                nodes.EnsureSlots((chunk + 1) * chunkSlots, resident: !lazy);
+                if (!lazy)
+                {
+                    nodes.LoadVectorChunk(chunk, select.Blob(1));
+                }
 
                 _storedChunks++;
             }
+        }
+
+        if (lazy)
+        {
+            nodes.UseBudget(cacheBytes, ReadVectorChunk);
         }
 
         var neighbors = new int[nodes.Capacity];
@@ -237,6 +255,27 @@ internal sealed class ShadowStorage : IDisposable
         VectorEncoding.Int8 => "int8",
         _ => $"unknown encoding {(int)encoding}",
     };
+
+    /// <summary>A chunk's stored vectors, for a budgeted store that dropped them from memory.</summary>
+    private void ReadVectorChunk(int chunk, Span<byte> destination)
+    {
+        _selectChunk ??= new SqliteStatement(_db, $"SELECT data FROM {Name("vectors")} WHERE id = ?1");
+        try
+        {
+            _selectChunk.Bind(1, chunk);
+            var data = _selectChunk.Step() ? _selectChunk.Blob(0) : [];
+            if (data.Length != destination.Length)
+            {
+                throw Corrupt($"vector chunk {chunk} is missing or has {data.Length} bytes instead of {destination.Length}");
+            }
+
+            data.CopyTo(destination);
+        }
+        finally
+        {
+            _selectChunk.Reset();
+        }
+    }
 
     private SqliteCallException Corrupt(string what)
         => new(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Table}\" is corrupt: {what}");
@@ -437,5 +476,6 @@ internal sealed class ShadowStorage : IDisposable
         _insertChunk?.Dispose();
         _insertGraphChunk?.Dispose();
         _setConfig?.Dispose();
+        _selectChunk?.Dispose();
     }
 }

@@ -115,7 +115,7 @@ internal static unsafe class DiskAnnModule
             SqliteApi.vtab_config_int(db, VTAB_CONSTRAINT_SUPPORT, 1);
             if (create)
             {
-                ShadowStorage.Create(db, schema, name, options, ShadowStorage.ChooseChunkSlots(NodeStore.StoredBytes(options.Dimension, options.Encoding)));
+                ShadowStorage.Create(db, schema, name, options, ShadowStorage.ChooseChunkSlots(NodeStore.StoredBytes(options.Dimension, options.Encoding), budgeted: options.CacheSizeMb > 0));
             }
 
             var table = new DiskAnnTable(db, schema, name, options);

@@ -30,8 +30,12 @@ internal sealed class DiskAnnTable : IDisposable
         Schema = schema;
         Name = name;
         Options = options;
+        CacheSizeMb = options.CacheSizeMb;
         _storage = new ShadowStorage(db, schema, name);
     }
+
+    /// <summary>This connection's vector cache budget in MiB (0: everything in memory); the command <c>'cache_size_mb=N'</c> sets it.</summary>
+    public int CacheSizeMb { get; private set; }
 
     public nint Db { get; }
 
@@ -59,7 +63,7 @@ internal sealed class DiskAnnTable : IDisposable
 
     private VamanaIndex Load()
     {
-        var (nodes, entry) = _storage.Load(Options);
+        var (nodes, entry) = _storage.Load(Options, CacheSizeMb * 1024L * 1024L);
         var index = new VamanaIndex(Options, nodes);
         index.AfterLoad(entry, _storage.ReadSeeds(nodes.SlotCount));
         return index;
@@ -260,11 +264,21 @@ internal sealed class DiskAnnTable : IDisposable
             case "optimize":
                 Change(ix =>
                 {
-                    foreach (var slot in ix.Compact())
+                    // Compaction moves vectors in memory first and writes them after: nothing may be dropped between.
+                    ix.Nodes.EvictionSuspended = true;
+                    try
                     {
-                        _storage.WriteSlot(ix.Nodes, slot);
+                        foreach (var slot in ix.Compact())
+                        {
+                            _storage.WriteSlot(ix.Nodes, slot);
+                        }
+                    }
+                    finally
+                    {
+                        ix.Nodes.EvictionSuspended = false;
                     }
 
+                    ix.Nodes.TrimToBudget();
                     _storage.DropTrailingChunks(ix.Nodes);
                     _storage.WriteDirty(ix);
                 });
@@ -276,9 +290,30 @@ internal sealed class DiskAnnTable : IDisposable
                     _storage.WriteDirty(ix);
                 });
                 break;
+            case var setting when setting.StartsWith("cache_size_mb", StringComparison.Ordinal):
+                SetCacheSize(setting);
+                break;
             default:
-                throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: unknown command '{command}' (the commands are integrity-check, optimize, rebuild)");
+                throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: unknown command '{command}' (the commands are integrity-check, optimize, rebuild, cache_size_mb=N)");
         }
+    }
+
+    /// <summary>'cache_size_mb=N': this connection's budget from now on; the cache is reloaded under it at the next use.</summary>
+    private void SetCacheSize(string setting)
+    {
+        var value = setting["cache_size_mb".Length..].TrimStart();
+        if (!value.StartsWith('=') || !int.TryParse(value[1..].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var mb) || mb > TableOptions.MaxCacheSizeMb)
+        {
+            throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: cache_size_mb must be written cache_size_mb=N with N from 0 (no budget) to {TableOptions.MaxCacheSizeMb}, got '{setting}'");
+        }
+
+        if (_index is not null && (_index.PendingCount > 0 || _index.DirtySlots.Count > 0))
+        {
+            throw new SqliteCallException(SqliteConstants.ERROR, "diskann: set cache_size_mb outside a transaction that wrote to the table");
+        }
+
+        CacheSizeMb = mb;
+        _index = null;
     }
 
     /// <summary>Checks the graph as stored (not the cache), so what a reopen would see is what is verified.</summary>

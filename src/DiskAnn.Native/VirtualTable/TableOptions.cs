@@ -16,10 +16,13 @@ internal static class TableOptions
     public const int DefaultSearchListSize = 64;
     public const float DefaultAlpha = 1.2f;
 
+    /// <summary>1 TiB: far above any machine here, and small enough that the byte count fits a long.</summary>
+    public const int MaxCacheSizeMb = 1 << 20;
+
     /// <summary>The ceiling for k and search_list_size: far above any useful value, low enough to bound memory.</summary>
     public const int MaxListSize = 10000;
 
-    private static readonly string[] Known = ["dimension", "metric", "max_degree", "build_search_list_size", "alpha", "search_list_size", "quantization"];
+    private static readonly string[] Known = ["dimension", "metric", "max_degree", "build_search_list_size", "alpha", "search_list_size", "quantization", "cache_size_mb"];
 
     public static GraphOptions Parse(IReadOnlyList<string> arguments)
     {
@@ -92,12 +95,13 @@ internal static class TableOptions
             };
         }
 
-        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList, encoding);
+        var cacheSize = values.TryGetValue("cache_size_mb", out var cache) ? Integer("cache_size_mb", cache, 0, MaxCacheSizeMb) : 0;
+        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList, encoding, cacheSize);
     }
 
     /// <summary>The options as a CREATE argument list, for messages and for tools that rebuild the declaration.</summary>
     public static string Format(GraphOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Encoding == VectorEncoding.Int8 ? "int8" : "none")}");
+        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Encoding == VectorEncoding.Int8 ? "int8" : "none")}, cache_size_mb={o.CacheSizeMb}");
 
     private static int Integer(string name, string text, int min, int max)
     {

@@ -1,0 +1,83 @@
+using Microsoft.Data.Sqlite;
+
+namespace FunctionalTests.Sql;
+
+/// <summary>
+/// The vector cache budget (<c>cache_size_mb</c>): an index larger than the budget answers the same as one held
+/// whole, and accepts every write.
+/// </summary>
+public sealed class CacheBudgetTests : IDisposable
+{
+    private readonly TestDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void A_connection_with_a_budget_smaller_than_the_index_answers_exactly_as_one_without()
+    {
+        // 3,000 x 128-d float32 = 1.5 MB of vectors in 12 chunks; the budget holds 1 MB of them.
+        var vectors = SqlHelpers.Clustered(3000, 128, seed: 80);
+        using (var c = _db.Open())
+        {
+            c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128)");
+            c.InsertAll("idx", vectors);
+        }
+
+        using var whole = _db.Open();
+        using var budgeted = _db.Open();
+        budgeted.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=1')");
+        foreach (var query in SqlHelpers.Clustered(25, 128, seed: 81))
+        {
+            Assert.Equal(whole.Knn("idx", query, 10), budgeted.Knn("idx", query, 10));
+        }
+
+        // Cold again: back to no budget, and a budget of 1 MB once more; the answers never change.
+        budgeted.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=0')");
+        Assert.Equal(whole.Knn("idx", vectors[42], 5), budgeted.Knn("idx", vectors[42], 5));
+    }
+
+    [Fact]
+    public void A_table_declared_with_a_small_budget_takes_writes_deletes_and_optimize()
+    {
+        var vectors = SqlHelpers.Clustered(2200, 128, seed: 82); // 1.1 MB of vectors, over the 1 MB budget
+        using (var c = _db.Open())
+        {
+            c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128, metric=l2, cache_size_mb=1)");
+            c.InsertAll("idx", vectors);
+            c.Execute("DELETE FROM idx WHERE rowid % 5 = 0");
+            c.Execute("UPDATE idx SET vector = $v WHERE rowid = 7", ("$v", DiskAnn.DiskAnnVector.ToBlob(vectors[8])));
+            c.Execute("INSERT INTO idx(idx) VALUES ('optimize')");
+            c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+        }
+
+        using var reopened = _db.Open();
+        Assert.Equal(1760L, reopened.Count("idx"));
+        var live = new Func<long, bool>(id => id % 5 != 0 && id != 7);
+        var recall = 0.0;
+        var queries = SqlHelpers.Clustered(20, 128, seed: 83);
+        foreach (var query in queries)
+        {
+            var expected = SqlHelpers.ExactTopK("l2", vectors, query, 10, live);
+            recall += SqlHelpers.Recall(expected, reopened.Knn("idx", query, 10).Select(h => h.RowId).Where(id => id != 7));
+        }
+
+        Assert.True(recall / queries.Length >= 0.9, $"recall {recall / queries.Length:F3}");
+        var hits = reopened.Knn("idx", vectors[8], 2);
+        Assert.Equal([7L, 9L], hits.Select(h => h.RowId).Order().ToArray());
+    }
+
+    [Theory]
+    [InlineData("cache_size_mb=-1")]
+    [InlineData("cache_size_mb=lots")]
+    [InlineData("cache_size_mb")]
+    public void A_bad_budget_is_refused_with_its_spelling(string command)
+    {
+        using var c = _db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
+        var e = Assert.Throws<SqliteException>(() => c.Execute($"INSERT INTO idx(idx) VALUES ('{command}')"));
+        Assert.Contains("cache_size_mb must be written cache_size_mb=N", e.Message);
+
+        var create = Assert.Throws<SqliteException>(() => c.Execute("CREATE VIRTUAL TABLE bad USING diskann(dimension=4, cache_size_mb=-5)"));
+        Assert.Contains("'cache_size_mb' must be an integer", create.Message);
+    }
+}
