@@ -6,10 +6,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | concurrency | quality | filtered | churn | scale | efcore | all
+        commands: sql | compare | writes | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
+                  compressed: quantization=none vs int8 (and int8 + re-rank of 4k candidates), --L default 10,20,40,64,100
+                  cache: cache_size_mb none/100/50/25/10% of the raw vectors, cold/warm latency at --op-L (default 40)
         index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
         other:    --repeat 3 (passes per query measurement, median reported) --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
                   --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
@@ -53,6 +55,12 @@ switch (command)
     case "efcore":
         EfCoreBench.Run(context);
         break;
+    case "compressed":
+        CompressedBench.Run(context);
+        break;
+    case "cache":
+        CacheBench.Run(context);
+        break;
     case "all":
         CompareBench.Run(context);
         ConcurrencyBench.Run(context);
@@ -62,6 +70,8 @@ switch (command)
         ChurnBench.Run(context);
         EfCoreBench.Run(context);
         ScaleBench.Run(context);
+        CompressedBench.Run(context);
+        CacheBench.Run(context);
         break;
     default:
         Console.Error.WriteLine($"Unknown command '{command}'. Try --help.");

@@ -56,6 +56,12 @@ public static class SqlIndex
     public static BuildTimes Build(SqliteConnection connection, Dataset data, string table, string? extraOptions, IEnumerable<(long RowId, int Index)> rows)
     {
         Exec(connection, CreateSql(data, table, extraOptions));
+        return Load(connection, data, table, rows);
+    }
+
+    /// <summary>Every (rowid, base index) pair inserted into an existing table in one transaction, timed.</summary>
+    public static BuildTimes Load(SqliteConnection connection, Dataset data, string table, IEnumerable<(long RowId, int Index)> rows)
+    {
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         using (var transaction = connection.BeginTransaction())
@@ -168,13 +174,22 @@ public sealed class KnnQuery : IDisposable
     private readonly SqliteParameter? _listSize;
 
     public KnnQuery(SqliteConnection connection, string table, int k, bool withListSize, string? extraWhere = null)
+        : this(connection, $"SELECT rowid, distance FROM {table} WHERE vector MATCH $q AND k = {k}"
+            + (withListSize ? " AND search_list_size = $L" : "")
+            + (extraWhere is null ? "" : " AND " + extraWhere))
+    {
+    }
+
+    /// <summary>
+    /// Any query whose first column is a rowid (nearest first), with the query vector as <c>$q</c> and, when the text
+    /// has it, the search_list_size as <c>$L</c>.
+    /// </summary>
+    public KnnQuery(SqliteConnection connection, string sql)
     {
         _command = connection.CreateCommand();
-        _command.CommandText = $"SELECT rowid, distance FROM {table} WHERE vector MATCH $q AND k = {k}"
-            + (withListSize ? " AND search_list_size = $L" : "")
-            + (extraWhere is null ? "" : " AND " + extraWhere);
+        _command.CommandText = sql;
         _query = _command.Parameters.Add("$q", SqliteType.Blob);
-        if (withListSize)
+        if (sql.Contains("$L", StringComparison.Ordinal))
         {
             _listSize = _command.Parameters.Add("$L", SqliteType.Integer);
             _listSize.Value = 100;
