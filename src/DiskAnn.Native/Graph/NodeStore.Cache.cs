@@ -31,7 +31,7 @@ internal sealed partial class NodeStore
     /// <summary>Chunks read back from the shadow table since the index was loaded.</summary>
     public long ChunkReads { get; private set; }
 
-    private long ChunkMemoryBytes => (long)ChunkSlots * Dimension * (_int8 ? sizeof(sbyte) : sizeof(float));
+    private long ChunkMemoryBytes => (long)ChunkSlots * Dimension * ((_hasCodes ? sizeof(sbyte) : 0) + (_int8 ? 0 : sizeof(float)));
 
     /// <summary>
     /// Turns on the budget. <paramref name="readChunk"/> fills a span of <c>ChunkSlots * StoredVectorBytes</c>
@@ -41,6 +41,14 @@ internal sealed partial class NodeStore
     {
         _budgetBytes = Math.Max(budgetBytes, 1);
         _readChunk = readChunk;
+
+        // Codes of every vector would have to stay in memory to navigate; a budgeted float32 store ranks with its vectors.
+        for (var chunk = 0; chunk < ChunkCount; chunk++)
+        {
+            ForgetChunk(chunk);
+        }
+
+        _hasCodes = _int8;
     }
 
     /// <summary>Drops chunks until the vectors in memory fit the budget again.</summary>
@@ -85,11 +93,12 @@ internal sealed partial class NodeStore
         MakeRoom(ChunkMemoryBytes);
 
         // Pinned (allocated on the pinned object heap) so Prefetch can take a vector's address.
-        if (_int8)
+        if (_hasCodes)
         {
             _codeChunks[chunk] = GC.AllocateArray<sbyte>(ChunkSlots * Dimension, pinned: true);
         }
-        else
+
+        if (!_int8)
         {
             _vectorChunks[chunk] = GC.AllocateArray<float>(ChunkSlots * Dimension, pinned: true);
         }

@@ -22,12 +22,16 @@ internal sealed partial class NodeStore
     private readonly List<int[]> _neighborChunks = [];
     private readonly DiskAnnMetric _metric;
     private readonly bool _int8;
+
+    // Codes held beside float32 vectors to navigate with (see NavigatesWithCodes); always true for int8.
+    private bool _hasCodes;
     private long[] _rowids = [];
     private NodeState[] _states = [];
     private ushort[] _degrees = [];
     private float[] _inverseNorms = [];
     private float[] _scales = [];
     private float[] _squaredNorms = [];
+    private float[] _codeInverseNorms = [];
     private int[] _inDegrees = [];
 
     public NodeStore(GraphOptions options, int chunkSlots)
@@ -47,6 +51,7 @@ internal sealed partial class NodeStore
         _metric = metric;
         Encoding = encoding;
         _int8 = encoding == VectorEncoding.Int8;
+        _hasCodes = true;
         Capacity = maxDegree + ((maxDegree + 1) / 2);
         ChunkSlots = chunkSlots;
         _chunkShift = System.Numerics.BitOperations.Log2((uint)chunkSlots);
@@ -56,6 +61,15 @@ internal sealed partial class NodeStore
     public int Dimension { get; }
 
     public VectorEncoding Encoding { get; }
+
+    /// <summary>
+    /// True when a float32 store also keeps int8 codes of its vectors, in memory only, and graph search and
+    /// construction compare codes (a quarter of the bytes to read, integer arithmetic for node pairs), while the
+    /// final candidates are re-ranked with the float32 vectors (<see cref="ExactDistance"/>): DiskANN's split
+    /// between compressed vectors to navigate and full ones to rank. It costs a quarter more memory; a budgeted
+    /// store does without it (<see cref="UseBudget"/>).
+    /// </summary>
+    public bool NavigatesWithCodes => _hasCodes && !_int8;
 
     /// <summary>Bytes of one slot's vector in the vectors shadow table: float32 values, or a float32 scale and int8 codes.</summary>
     public int StoredVectorBytes => StoredBytes(Dimension, Encoding);
@@ -133,7 +147,7 @@ internal sealed partial class NodeStore
 
         byte* start;
         int bytes;
-        if (_int8)
+        if (_hasCodes)
         {
             var chunk = _codeChunks[slot >> _chunkShift];
             if (chunk is null)
@@ -168,7 +182,7 @@ internal sealed partial class NodeStore
     /// </summary>
     public float Distance(int a, int b)
     {
-        if (!_int8)
+        if (!_hasCodes)
         {
             return VectorMath.GraphDistance(_metric, Vector(a), _inverseNorms[a], Vector(b), _inverseNorms[b]);
         }
@@ -176,30 +190,40 @@ internal sealed partial class NodeStore
         var dot = Int8Math.Dot(Codes(a), Codes(b)) * (_scales[a] * _scales[b]);
         return _metric switch
         {
-            DiskAnnMetric.Cosine => Math.Max(0f, 1f - (dot * (_inverseNorms[a] * _inverseNorms[b]))),
+            DiskAnnMetric.Cosine => Math.Max(0f, 1f - (dot * (_codeInverseNorms[a] * _codeInverseNorms[b]))),
             DiskAnnMetric.L2 => Math.Max(0f, _squaredNorms[a] + _squaredNorms[b] - (2f * dot)),
             _ => -dot,
         };
     }
 
-    /// <summary>The graph distance from a float32 query (its inverse norm precomputed for cosine) to a stored node.</summary>
+    /// <summary>
+    /// The graph distance from a float32 query (its inverse norm precomputed for cosine) to a stored node, as
+    /// search navigates: against the codes when the store has them.
+    /// </summary>
     public float Distance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
     {
-        if (!_int8)
+        if (!_hasCodes)
         {
             return VectorMath.GraphDistance(_metric, query, queryInverseNorm, Vector(slot), _inverseNorms[slot]);
         }
 
         return _metric switch
         {
-            DiskAnnMetric.Cosine => Math.Max(0f, 1f - (Int8Math.Dot(query, Codes(slot)) * _scales[slot] * (queryInverseNorm * _inverseNorms[slot]))),
+            DiskAnnMetric.Cosine => Math.Max(0f, 1f - (Int8Math.Dot(query, Codes(slot)) * _scales[slot] * (queryInverseNorm * _codeInverseNorms[slot]))),
             DiskAnnMetric.L2 => Int8Math.SquaredDistance(query, Codes(slot), _scales[slot]),
             _ => -(Int8Math.Dot(query, Codes(slot)) * _scales[slot]),
         };
     }
 
     /// <summary>
-    /// The distance reported to SQL. For float32 it is exactly what vector_distance_* returns for the same two
+    /// The graph distance (squared for l2) to the stored vector at its stored precision: float32 when the store
+    /// has it, to re-rank what navigation with codes found; for an int8 store, the same as <see cref="Distance(ReadOnlySpan{float}, float, int)"/>.
+    /// </summary>
+    public float ExactDistance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
+        => _int8 ? Distance(query, queryInverseNorm, slot) : VectorMath.GraphDistance(_metric, query, queryInverseNorm, Vector(slot), _inverseNorms[slot]);
+
+    /// <summary>
+    /// The distance reported to SQL, from <see cref="ExactDistance"/>. For float32 it is exactly what vector_distance_* returns for the same two
     /// vectors; for int8 it is the distance to the stored approximation.
     /// </summary>
     public float ReportedDistance(ReadOnlySpan<float> query, float queryInverseNorm, int slot, float graphDistance)
@@ -242,6 +266,7 @@ internal sealed partial class NodeStore
             data.CopyTo(MemoryMarshal.AsBytes(_vectorChunks[chunk]!.AsSpan()));
             for (var slot = first; slot < first + ChunkSlots; slot++)
             {
+                EncodeNavigation(slot);
                 ComputeNorms(slot);
             }
 
@@ -270,6 +295,8 @@ internal sealed partial class NodeStore
             {
                 target[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * sizeof(float))..]);
             }
+
+            EncodeNavigation(slot);
         }
 
         ComputeNorms(slot);
@@ -314,9 +341,19 @@ internal sealed partial class NodeStore
         else
         {
             vector.CopyTo(VectorSpan(slot));
+            EncodeNavigation(slot);
         }
 
         ComputeNorms(slot);
+    }
+
+    /// <summary>A float32 slot's codes for navigation, when the store keeps them.</summary>
+    private void EncodeNavigation(int slot)
+    {
+        if (_hasCodes)
+        {
+            _scales[slot] = Int8Math.Quantize(Vector(slot), CodeSpan(slot));
+        }
     }
 
     /// <summary>Copies a vector (and its norms) from one slot to another, as stored.</summary>
@@ -330,25 +367,39 @@ internal sealed partial class NodeStore
         else
         {
             Vector(from).CopyTo(VectorSpan(to));
+            if (_hasCodes)
+            {
+                Codes(from).CopyTo(CodeSpan(to));
+                _scales[to] = _scales[from];
+            }
         }
 
         _inverseNorms[to] = _inverseNorms[from];
         _squaredNorms[to] = _squaredNorms[from];
+        _codeInverseNorms[to] = _codeInverseNorms[from];
     }
 
-    /// <summary>The norms the distances need: 1/|v| for cosine, |v|² for int8 l2 (of the stored vector, so decoded for int8).</summary>
+    /// <summary>
+    /// The norms the distances need: 1/|v| of the float32 vector for cosine; and of the codes (decoded) their
+    /// |v|² for l2 and 1/|v| for cosine. An int8 store's vector is its decoded codes, so both inverse norms agree.
+    /// </summary>
     private void ComputeNorms(int slot)
     {
-        if (_int8)
+        if (!_int8 && _metric == DiskAnnMetric.Cosine)
+        {
+            _inverseNorms[slot] = VectorMath.InverseNorm(Vector(slot));
+        }
+
+        if (_hasCodes)
         {
             var codes = Codes(slot);
             var squared = Int8Math.Dot(codes, codes) * _scales[slot] * _scales[slot];
             _squaredNorms[slot] = squared;
-            _inverseNorms[slot] = squared > 0f ? 1f / MathF.Sqrt(squared) : 0f;
-        }
-        else if (_metric == DiskAnnMetric.Cosine)
-        {
-            _inverseNorms[slot] = VectorMath.InverseNorm(Vector(slot));
+            _codeInverseNorms[slot] = squared > 0f ? 1f / MathF.Sqrt(squared) : 0f;
+            if (_int8)
+            {
+                _inverseNorms[slot] = _codeInverseNorms[slot];
+            }
         }
     }
 
@@ -416,10 +467,8 @@ internal sealed partial class NodeStore
             Array.Resize(ref _degrees, capacity);
             Array.Resize(ref _inverseNorms, capacity);
             Array.Resize(ref _squaredNorms, capacity);
-            if (_int8)
-            {
-                Array.Resize(ref _scales, capacity);
-            }
+            Array.Resize(ref _codeInverseNorms, capacity);
+            Array.Resize(ref _scales, capacity);
 
             Array.Resize(ref _inDegrees, capacity);
         }

@@ -85,7 +85,7 @@ internal sealed partial class VamanaIndex
         scratch.Begin(Nodes.SlotCount, k);
         foreach (var slot in slots)
         {
-            scratch.Offer(slot, Distance(query, queryInverseNorm, slot));
+            scratch.Offer(slot, Nodes.ExactDistance(query, queryInverseNorm, slot));
         }
     }
 }

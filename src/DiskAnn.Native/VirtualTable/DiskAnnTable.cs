@@ -232,6 +232,11 @@ internal sealed class DiskAnnTable : IDisposable
     private static int Collect(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
     {
         var nodes = index.Nodes;
+        if (nodes.NavigatesWithCodes)
+        {
+            return Rerank(index, query, inverse, scratch, k, allowed, rowids, distances);
+        }
+
         var found = 0;
         for (var i = 0; i < scratch.PoolCount && found < k; i++)
         {
@@ -243,6 +248,36 @@ internal sealed class DiskAnnTable : IDisposable
 
             rowids[found] = nodes.RowId(slot);
             distances[found++] = index.ReportedDistance(query, inverse, slot, scratch.Pool[i].Distance);
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The k nearest of the whole list by float32 distance: the list was ordered by distances to int8 codes,
+    /// so its order near the k-th place is approximate; the exact distances of all L entries decide.
+    /// </summary>
+    private static int Rerank(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
+    {
+        var nodes = index.Nodes;
+        scratch.ClearCandidates();
+        for (var i = 0; i < scratch.PoolCount; i++)
+        {
+            var slot = scratch.Pool[i].Slot;
+            if (nodes.State(slot) == NodeState.Linked && (allowed is null || allowed[slot] != 0))
+            {
+                scratch.AddCandidate(slot, nodes.ExactDistance(query, inverse, slot));
+            }
+        }
+
+        var count = scratch.CandidateCount;
+        Array.Sort(scratch.CandidateDistances, scratch.CandidateSlots, 0, count);
+        var found = Math.Min(k, count);
+        for (var i = 0; i < found; i++)
+        {
+            var slot = scratch.CandidateSlots[i];
+            rowids[i] = nodes.RowId(slot);
+            distances[i] = index.ReportedDistance(query, inverse, slot, scratch.CandidateDistances[i]);
         }
 
         return found;

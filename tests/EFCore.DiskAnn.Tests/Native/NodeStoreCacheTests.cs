@@ -50,8 +50,11 @@ public sealed class NodeStoreCacheTests
         {
             foreach (var slot in Enumerable.Range(0, vectors.Length).OrderBy(_ => random.Next()))
             {
-                Assert.Equal(source.Distance(query, inverse, slot), store.Distance(query, inverse, slot));
-                Assert.Equal(source.Distance(slot, 7), store.Distance(slot, 7));
+                Assert.Equal(source.ExactDistance(query, inverse, slot), store.ExactDistance(query, inverse, slot));
+                if (int8)
+                {
+                    Assert.Equal(source.Distance(slot, 7), store.Distance(slot, 7));
+                }
                 Assert.InRange(store.ResidentVectorBytes, chunkBytes, budget);
             }
         }
