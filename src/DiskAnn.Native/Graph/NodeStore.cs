@@ -133,6 +133,14 @@ internal sealed partial class NodeStore
         }
     }
 
+    /// <summary>The slot's codes decoded (its vector for an int8 store; the navigation copy of a float32 one) and their inverse norm.</summary>
+    public float DecodeCodes(int slot, Span<float> destination)
+    {
+        var codes = Codes(slot);
+        Int8Math.Dequantize(codes, _scales[slot], destination);
+        return _codeInverseNorms[slot];
+    }
+
     /// <summary>
     /// Asks the CPU to start loading the first cache lines of a vector. A search knows which vectors it will
     /// read next (the unvisited neighbours of the node it expands); fetching them while the previous distances
@@ -453,10 +461,7 @@ internal sealed partial class NodeStore
             _vectorChunks.Add(null);
             _codeChunks.Add(null);
             _neighborChunks.Add(new int[ChunkSlots * Capacity]);
-            if (resident)
-            {
-                AllocateChunk(_neighborChunks.Count - 1);
-            }
+            AllocateChunk(_neighborChunks.Count - 1, vectors: resident);
         }
 
         var capacity = _neighborChunks.Count * ChunkSlots;

@@ -51,8 +51,8 @@ internal sealed partial class VamanaIndex
                 try
                 {
                     var x = slots[i];
-                    var query = NodeAsQuery(x, scratch);
-                    GreedySearch(query, Nodes.InverseNorm(x), Options.BuildListSize, scratch, recordExpanded: true);
+                    var query = NodeAsQuery(x, scratch, out var queryInverseNorm);
+                    GreedySearch(query, queryInverseNorm, Options.BuildListSize, scratch, recordExpanded: true);
                     scratch.ClearCandidates();
                     for (var j = 0; j < scratch.ExpandedCount; j++)
                     {

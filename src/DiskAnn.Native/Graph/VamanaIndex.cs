@@ -165,16 +165,20 @@ internal sealed partial class VamanaIndex
     public float ReportedDistance(ReadOnlySpan<float> query, float queryInverseNorm, int slot, float graphDistance)
         => Nodes.ReportedDistance(query, queryInverseNorm, slot, graphDistance);
 
-    /// <summary>A stored node's vector as a float32 query: the stored span itself, or decoded into the scratch.</summary>
-    private ReadOnlySpan<float> NodeAsQuery(int slot, SearchScratch scratch)
+    /// <summary>
+    /// A stored node's vector as a float32 query, with its inverse norm: the stored span itself, or its codes
+    /// decoded into the scratch (an int8 store, or a budgeted one, which must not read vectors back here).
+    /// </summary>
+    private ReadOnlySpan<float> NodeAsQuery(int slot, SearchScratch scratch, out float inverseNorm)
     {
-        if (Nodes.Encoding == VectorEncoding.Float32)
+        if (Nodes.Encoding == VectorEncoding.Float32 && !Nodes.Paged)
         {
+            inverseNorm = Nodes.InverseNorm(slot);
             return Nodes.Vector(slot);
         }
 
         var buffer = scratch.QueryBuffer(Options.Dimension);
-        Nodes.Decode(slot, buffer);
+        inverseNorm = Nodes.DecodeCodes(slot, buffer);
         return buffer;
     }
 
@@ -222,9 +226,9 @@ internal sealed partial class VamanaIndex
 
     private void ForEach(int count, Action<int> body)
     {
-        // Thread start-up costs more than a handful of searches. A budgeted store reads vectors back through
-        // the connection, which only its own thread may use.
-        if (count < 8 || Environment.ProcessorCount == 1 || Nodes.Paged)
+        // Thread start-up costs more than a handful of searches. A budgeted int8 store reads vectors back
+        // through the connection, which only its own thread may use.
+        if (count < 8 || Environment.ProcessorCount == 1 || !Nodes.ParallelSafe)
         {
             for (var i = 0; i < count; i++)
             {

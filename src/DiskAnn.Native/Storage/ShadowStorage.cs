@@ -177,13 +177,15 @@ internal sealed class ShadowStorage : IDisposable
         var lazy = cacheBytes > 0;
         _storedChunks = 0;
 
-        // length(data) of a BLOB does not read its overflow pages, so a budgeted load touches no vector.
-        using (var select = new SqliteStatement(_db, lazy ? $"SELECT id, length(data) FROM {Name("vectors")} ORDER BY id" : $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
+        // A budgeted float32 load reads each vector once, to derive the navigation codes, and keeps none; a
+        // budgeted int8 load reads none (length(data) of a BLOB does not read its overflow pages).
+        var lengthOnly = lazy && options.Encoding == VectorEncoding.Int8;
+        using (var select = new SqliteStatement(_db, lengthOnly ? $"SELECT id, length(data) FROM {Name("vectors")} ORDER BY id" : $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
         {
             while (select.Step())
             {
                 var chunk = (int)select.Int64(0);
-                var length = lazy ? select.Int64(1) : select.Blob(1).Length;
+                var length = lengthOnly ? select.Int64(1) : select.Blob(1).Length;
                 if (chunk != _storedChunks || length != vectorBytes)
                 {
                     throw Corrupt($"vector chunk {chunk} is missing or has {length} bytes instead of {vectorBytes}");
@@ -193,6 +195,10 @@ internal sealed class ShadowStorage : IDisposable
                 if (!lazy)
                 {
                     nodes.LoadVectorChunk(chunk, select.Blob(1));
+                }
+                else if (!lengthOnly)
+                {
+                    nodes.LoadCodesOnly(chunk, select.Blob(1));
                 }
 
                 _storedChunks++;
