@@ -26,6 +26,8 @@ public static class DiskAnnMigrationBuilderExtensions
     /// <param name="buildSearchListSize">The module's <c>build_search_list_size</c>, or <see langword="null" /> for its default.</param>
     /// <param name="alpha">The module's <c>alpha</c>, or <see langword="null" /> for its default.</param>
     /// <param name="searchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
+    /// <param name="quantization">The module's <c>quantization</c>: float32 vectors (the default) or int8 codes.</param>
+    /// <param name="cacheSizeMb">The module's <c>cache_size_mb</c>, or <see langword="null" /> to leave it undeclared.</param>
     public static OperationBuilder<CreateIndexOperation> CreateDiskAnnIndex(
         this MigrationBuilder migrationBuilder,
         string name,
@@ -37,7 +39,9 @@ public static class DiskAnnMigrationBuilderExtensions
         int? maxDegree = null,
         int? buildSearchListSize = null,
         double? alpha = null,
-        int? searchListSize = null)
+        int? searchListSize = null,
+        DiskAnnQuantization quantization = DiskAnnQuantization.None,
+        int? cacheSizeMb = null)
     {
         ArgumentNullException.ThrowIfNull(migrationBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -45,7 +49,7 @@ public static class DiskAnnMigrationBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyColumn);
 
-        var options = new DiskAnnIndexOptions(dimension, metric, maxDegree, buildSearchListSize, alpha, searchListSize);
+        var options = new DiskAnnIndexOptions(dimension, metric, maxDegree, buildSearchListSize, alpha, searchListSize, quantization, cacheSizeMb);
         options.Validate();
         var operation = new CreateIndexOperation { Name = name, Table = table, Columns = [column] };
         foreach (var (annotation, value) in options.ToAnnotations())

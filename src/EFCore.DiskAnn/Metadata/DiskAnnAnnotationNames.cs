@@ -27,6 +27,12 @@ public static class DiskAnnAnnotationNames
     /// <summary>The default search list size L for queries (int), the module's <c>search_list_size</c>.</summary>
     public const string SearchListSize = Prefix + "SearchListSize";
 
+    /// <summary>The vector storage (string: <c>none</c> or <c>int8</c>), the module's <c>quantization</c>; absent for <c>none</c>.</summary>
+    public const string Quantization = Prefix + "Quantization";
+
+    /// <summary>The vector cache budget per connection in MiB (int), the module's <c>cache_size_mb</c>.</summary>
+    public const string CacheSizeMb = Prefix + "CacheSizeMb";
+
     /// <summary>
     /// The entity table's key column whose value is the rowid in the index (string); by default the single primary key
     /// column. Kept on the index so that migrations are self-contained.

@@ -12,16 +12,30 @@ namespace Microsoft.EntityFrameworkCore.Metadata;
 /// <param name="BuildSearchListSize">The module's <c>build_search_list_size</c>, or <see langword="null" /> for its default.</param>
 /// <param name="Alpha">The module's <c>alpha</c>, or <see langword="null" /> for its default.</param>
 /// <param name="SearchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
+/// <param name="Quantization">The module's <c>quantization</c>: float32 vectors (the default) or int8 codes.</param>
+/// <param name="CacheSizeMb">The module's <c>cache_size_mb</c> (vector cache budget per connection, 0 = all), or <see langword="null" /> when not declared.</param>
 public sealed record DiskAnnIndexOptions(
     int Dimension,
     DiskAnnMetric Metric = DiskAnnMetric.Cosine,
     int? MaxDegree = null,
     int? BuildSearchListSize = null,
     double? Alpha = null,
-    int? SearchListSize = null)
+    int? SearchListSize = null,
+    DiskAnnQuantization Quantization = DiskAnnQuantization.None,
+    int? CacheSizeMb = null)
 {
     /// <summary>The largest dimension the module accepts.</summary>
     public const int MaxDimension = 16000;
+
+    /// <summary>The largest <c>cache_size_mb</c> the module accepts (1 TiB).</summary>
+    public const int MaxCacheSizeMb = 1 << 20;
+
+    /// <summary>The message of an out-of-range <c>cache_size_mb</c>.</summary>
+    internal const string CacheSizeMessage = "cache_size_mb must be between 0 (no budget) and 1048576 MiB.";
+
+    // The module's spellings, indexed by the enums' values.
+    private static readonly string[] MetricNames = ["cosine", "l2", "dot"];
+    private static readonly string[] QuantizationNames = ["none", "int8"];
 
     /// <summary>Reads the options from annotations, or returns <see langword="null" /> when they do not describe a <c>diskann</c> index.</summary>
     public static DiskAnnIndexOptions? FromAnnotations(IReadOnlyAnnotatable annotatable)
@@ -48,7 +62,9 @@ public sealed record DiskAnnIndexOptions(
             ToInt(find(DiskAnnAnnotationNames.MaxDegree)),
             ToInt(find(DiskAnnAnnotationNames.BuildSearchListSize)),
             find(DiskAnnAnnotationNames.Alpha) is { } alpha ? Convert.ToDouble(alpha, CultureInfo.InvariantCulture) : null,
-            ToInt(find(DiskAnnAnnotationNames.SearchListSize)));
+            ToInt(find(DiskAnnAnnotationNames.SearchListSize)),
+            find(DiskAnnAnnotationNames.Quantization) is { } quantization ? ParseQuantization(quantization) : DiskAnnQuantization.None,
+            ToInt(find(DiskAnnAnnotationNames.CacheSizeMb)));
 
         static int? ToInt(object? value) => value is null ? null : Convert.ToInt32(value, CultureInfo.InvariantCulture);
     }
@@ -77,6 +93,17 @@ public sealed record DiskAnnIndexOptions(
         {
             yield return new(DiskAnnAnnotationNames.SearchListSize, searchListSize);
         }
+
+        // none is the default and has no annotation, so that models written before the option do not change.
+        if (Quantization != DiskAnnQuantization.None)
+        {
+            yield return new(DiskAnnAnnotationNames.Quantization, FormatQuantization(Quantization));
+        }
+
+        if (CacheSizeMb is { } cacheSizeMb)
+        {
+            yield return new(DiskAnnAnnotationNames.CacheSizeMb, cacheSizeMb);
+        }
     }
 
     /// <summary>The module arguments, for example <c>dimension=384, metric=cosine</c>.</summary>
@@ -102,6 +129,16 @@ public sealed record DiskAnnIndexOptions(
         if (SearchListSize is { } searchListSize)
         {
             builder.Append(CultureInfo.InvariantCulture, $", search_list_size={searchListSize}");
+        }
+
+        if (Quantization != DiskAnnQuantization.None)
+        {
+            builder.Append(", quantization=").Append(FormatQuantization(Quantization));
+        }
+
+        if (CacheSizeMb is { } cacheSizeMb)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $", cache_size_mb={cacheSizeMb}");
         }
 
         return builder.ToString();
@@ -139,28 +176,44 @@ public sealed record DiskAnnIndexOptions(
         {
             throw new ArgumentOutOfRangeException(nameof(SearchListSize), SearchListSize, "search_list_size must be positive.");
         }
+
+        if (!Enum.IsDefined(Quantization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown DiskAnnQuantization.");
+        }
+
+        if (CacheSizeMb is < 0 or > MaxCacheSizeMb)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CacheSizeMb), CacheSizeMb, CacheSizeMessage);
+        }
     }
 
     /// <summary>The module's spelling of a metric: <c>cosine</c>, <c>l2</c> or <c>dot</c>.</summary>
-    public static string FormatMetric(DiskAnnMetric metric)
-        => metric switch
-        {
-            DiskAnnMetric.Cosine => "cosine",
-            DiskAnnMetric.L2 => "l2",
-            DiskAnnMetric.Dot => "dot",
-            _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown DiskAnnMetric."),
-        };
+    public static string FormatMetric(DiskAnnMetric metric) => Format(metric, MetricNames, nameof(metric));
 
     /// <summary>Parses <c>cosine</c>, <c>l2</c> or <c>dot</c> (or the enum's own names, or its number).</summary>
-    public static DiskAnnMetric ParseMetric(object value)
+    public static DiskAnnMetric ParseMetric(object value) => Parse<DiskAnnMetric>(value, MetricNames, "metric");
+
+    /// <summary>The module's spelling of a quantization: <c>none</c> or <c>int8</c>.</summary>
+    public static string FormatQuantization(DiskAnnQuantization quantization) => Format(quantization, QuantizationNames, nameof(quantization));
+
+    /// <summary>Parses <c>none</c> or <c>int8</c> (or the enum's own names, or its number).</summary>
+    public static DiskAnnQuantization ParseQuantization(object value) => Parse<DiskAnnQuantization>(value, QuantizationNames, "quantization");
+
+    private static string Format<T>(T value, string[] names, string parameterName)
+        where T : struct, Enum
+        => Enum.IsDefined(value)
+            ? names[Convert.ToInt32(value, CultureInfo.InvariantCulture)]
+            : throw new ArgumentOutOfRangeException(parameterName, value, $"Unknown {typeof(T).Name}.");
+
+    private static T Parse<T>(object value, string[] names, string what)
+        where T : struct, Enum
         => value switch
         {
-            DiskAnnMetric metric => metric,
-            string s when s.Equals("cosine", StringComparison.OrdinalIgnoreCase) => DiskAnnMetric.Cosine,
-            string s when s.Equals("l2", StringComparison.OrdinalIgnoreCase) => DiskAnnMetric.L2,
-            string s when s.Equals("dot", StringComparison.OrdinalIgnoreCase) => DiskAnnMetric.Dot,
-            int i when Enum.IsDefined((DiskAnnMetric)i) => (DiskAnnMetric)i,
-            _ => throw new InvalidOperationException($"'{value}' is not a diskann metric: use cosine, l2 or dot."),
+            T known => known,
+            string s when Array.FindIndex(names, n => n.Equals(s, StringComparison.OrdinalIgnoreCase)) is var i and >= 0 => (T)Enum.ToObject(typeof(T), i),
+            int i when Enum.IsDefined(typeof(T), i) => (T)Enum.ToObject(typeof(T), i),
+            _ => throw new InvalidOperationException($"'{value}' is not a diskann {what}: use {string.Join(", ", names[..^1])} or {names[^1]}."),
         };
 
     /// <summary>The name of the exact SQL function for a metric, for example <c>vector_distance_cosine</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using DiskAnn;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 
@@ -15,13 +16,19 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// </code>
 /// A predicate that reads joined tables (navigations, explicit joins) takes those joins into the filter subquery, together
 /// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
-/// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead. Queries of
+/// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead, except for
+/// a quantized (int8) index: it returns max(k, min(4k, 10000)) candidates, which the exact function on the entity's own
+/// column re-ranks (ORDER BY and projections keep it), so results and distances are exact float32. Queries of
 /// any other shape keep the exact scalar function. (A predicate may read an enclosing query's row: SQLite evaluates the
 /// search again for each of its rows.)
 /// </summary>
 public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 {
     private const string DistanceFunctionPrefix = "vector_distance_";
+
+    // A quantized index returns this many times the rows asked for, up to the module's ceiling for k, to be re-ranked.
+    private const int RerankFactor = 4;
+    private const int MaxCandidates = 10000;
 
     private readonly ISqlExpressionFactory _sqlExpressionFactory;
     private readonly SqlAliasManager _sqlAliasManager;
@@ -135,6 +142,12 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 
         var knnAlias = NewAlias("k");
         var k = select.Offset is null ? select.Limit : _sqlExpressionFactory.Add(select.Offset, select.Limit);
+        var rerank = options.Quantization != DiskAnnQuantization.None;
+        if (rerank)
+        {
+            k = RerankCandidates(k);
+        }
+
         var knn = new DiskAnnKnnExpression(knnAlias, index.Name, queryVector, k, filter);
 
         SqlExpression join = _sqlExpressionFactory.Equal(
@@ -147,16 +160,41 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             join = _sqlExpressionFactory.AndAlso(join, select.Predicate);
         }
 
+        // "CROSS JOIN" keeps SQLite from reordering the join: the search runs once, then each hit is looked up by key.
+        List<TableExpressionBase> tables = [knn, new CrossJoinExpression(tableExpression), .. select.Tables.Skip(1)];
+
+        // A quantized index's distances are approximate: its candidates keep the exact function on the entity's own
+        // float32 column, for the ordering and every projection (a re-rank). A float32 index returns the exact distance.
+        if (rerank)
+        {
+            return select.Update(tables, join, select.GroupBy, select.Having, select.Projection, select.Orderings, select.Offset, select.Limit);
+        }
+
         var distanceColumn = new ColumnExpression(
             DiskAnnKnnExpression.DistanceColumnName, knnAlias, distance.Type, distance.TypeMapping, nullable: false);
         var replacer = new DistanceReplacingExpressionVisitor(distance, distanceColumn);
-
-        // "CROSS JOIN" keeps SQLite from reordering the join: the search runs once, then each hit is looked up by key.
-        List<TableExpressionBase> tables = [knn, new CrossJoinExpression(tableExpression), .. select.Tables.Skip(1)];
         var projections = select.Projection.Select(p => (ProjectionExpression)replacer.Visit(p)!).ToList();
         var orderings = select.Orderings.Select(o => (OrderingExpression)replacer.Visit(o)!).ToList();
 
         return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
+    }
+
+    /// <summary>
+    /// How many candidates a quantized index returns for a re-rank of <paramref name="k" /> rows:
+    /// <c>max(k, min(k * 4, 10000))</c>, so 4k up to the module's ceiling (and a k above it stays the module's error).
+    /// </summary>
+    private SqlExpression RerankCandidates(SqlExpression k)
+    {
+        var mapping = k.TypeMapping;
+        var capped = _sqlExpressionFactory.Function(
+            "min",
+            [_sqlExpressionFactory.Multiply(k, _sqlExpressionFactory.Constant(RerankFactor, mapping)), _sqlExpressionFactory.Constant(MaxCandidates, mapping)],
+            nullable: false,
+            argumentsPropagateNullability: [false, false],
+            k.Type,
+            mapping);
+        return _sqlExpressionFactory.Function(
+            "max", [k, capped], nullable: false, argumentsPropagateNullability: [false, false], k.Type, mapping);
     }
 
     private static bool IsQueryValue(SqlExpression expression)

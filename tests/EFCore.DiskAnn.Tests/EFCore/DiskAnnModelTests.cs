@@ -86,7 +86,76 @@ public class DiskAnnModelTests
 
     [Fact]
     public void Module_arguments_are_written_in_the_module_spelling()
-        => Assert.Equal(
+    {
+        Assert.Equal(
             "dimension=384, metric=l2, max_degree=32, build_search_list_size=100, alpha=1.2, search_list_size=64",
             new DiskAnnIndexOptions(384, DiskAnnMetric.L2, 32, 100, 1.2, 64).ToModuleArguments());
+        Assert.Equal(
+            "dimension=384, metric=cosine, quantization=int8, cache_size_mb=64",
+            new DiskAnnIndexOptions(384, Quantization: DiskAnnQuantization.Int8, CacheSizeMb: 64).ToModuleArguments());
+    }
+
+    [Fact]
+    public void HasQuantization_and_HasCacheSize_store_the_options_and_round_trip_through_annotations()
+    {
+        using var db = new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8)
+            .HasQuantization(DiskAnnQuantization.Int8)
+            .HasCacheSize(64));
+        var index = db.GetService<IDesignTimeModel>().Model.FindEntityType(typeof(Page))!.GetIndexes().Single();
+        var options = new DiskAnnIndexOptions(8, Quantization: DiskAnnQuantization.Int8, CacheSizeMb: 64);
+        Assert.Equal(options, index.GetDiskAnnOptions());
+        Assert.Equal("int8", index[DiskAnnAnnotationNames.Quantization]);
+        Assert.Equal(64, index[DiskAnnAnnotationNames.CacheSizeMb]);
+        Assert.Equal(options, DiskAnnIndexOptions.FromAnnotations(options.ToAnnotations().Select(a => new Annotation(a.Key, a.Value))));
+
+        var table = db.GetService<IDesignTimeModel>().Model.GetRelationalModel().FindTable("Pages", null)!.Indexes.Single();
+        Assert.Equal(options, table.GetDiskAnnOptions());
+    }
+
+    [Fact]
+    public void Quantization_none_is_the_default_and_has_no_annotation()
+    {
+        // A model that switches back to None must equal one that never declared it (no migration for nothing).
+        using var db = new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8)
+            .HasQuantization(DiskAnnQuantization.Int8)
+            .HasQuantization(DiskAnnQuantization.None));
+        var index = db.GetService<IDesignTimeModel>().Model.FindEntityType(typeof(Page))!.GetIndexes().Single();
+        Assert.Null(index.FindAnnotation(DiskAnnAnnotationNames.Quantization));
+        Assert.Equal(new DiskAnnIndexOptions(8), index.GetDiskAnnOptions());
+        Assert.DoesNotContain(new DiskAnnIndexOptions(8).ToAnnotations(), a => a.Key == DiskAnnAnnotationNames.Quantization);
+        Assert.Equal(DiskAnnQuantization.None, DiskAnnIndexOptions.ParseQuantization("none"));
+        Assert.Equal(DiskAnnQuantization.Int8, DiskAnnIndexOptions.ParseQuantization("INT8"));
+        Assert.Throws<InvalidOperationException>(() => DiskAnnIndexOptions.ParseQuantization("int4"));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1048577)]
+    public void A_cache_size_out_of_range_is_refused_with_the_range(int megabytes)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8).HasCacheSize(megabytes)).Model);
+        Assert.Equal("megabytes", error.ParamName);
+        Assert.Contains("between 0 (no budget) and 1048576", error.Message);
+
+        var fromOptions = Assert.Throws<ArgumentOutOfRangeException>(() => new DiskAnnIndexOptions(8, CacheSizeMb: megabytes).Validate());
+        Assert.Contains("cache_size_mb", fromOptions.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1048576)]
+    public void The_cache_size_bounds_are_accepted(int megabytes)
+    {
+        using var db = new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8).HasCacheSize(megabytes));
+        Assert.Equal(megabytes, db.Model.FindEntityType(typeof(Page))!.GetIndexes().Single().GetDiskAnnOptions()!.CacheSizeMb);
+    }
+
+    [Fact]
+    public void An_unknown_quantization_is_refused()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8).HasQuantization((DiskAnnQuantization)7)).Model);
+        Assert.Contains("DiskAnnQuantization", error.Message);
+    }
 }

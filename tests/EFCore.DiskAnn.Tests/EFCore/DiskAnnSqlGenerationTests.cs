@@ -48,6 +48,49 @@ public class DiskAnnSqlGenerationTests
     }
 
     [Fact]
+    public void KNN_query_SQL_of_an_int8_index_re_ranks_4k_candidates_with_the_exact_function()
+    {
+        using var db = new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8).HasQuantization(DiskAnnQuantization.Int8));
+        var query = new float[8];
+        var sql = db.Pages
+            .OrderBy(p => EF.Functions.VectorDistance(p.Embedding, query))
+            .Skip(2)
+            .Take(10)
+            .Select(p => p.Title)
+            .ToQueryString();
+
+        Assert.Equal(
+            Normalize(
+                """
+                .param set @query X'0000000000000000000000000000000000000000000000000000000000000000'
+                .param set @p 2
+                .param set @p3 10
+
+                SELECT "p"."Title"
+                FROM (
+                    SELECT rowid AS "key", distance
+                    FROM "IX_Pages_Embedding"
+                    WHERE vector MATCH @query AND k = max(@p + @p3, min((@p + @p3) * 4, 10000))
+                ) AS "k"
+                CROSS JOIN "Pages" AS "p"
+                WHERE "p"."Id" = "k"."key"
+                ORDER BY vector_distance_cosine("p"."Embedding", @query)
+                LIMIT @p3 OFFSET @p
+                """),
+            Normalize(sql));
+    }
+
+    [Fact]
+    public void Hand_written_int8_index_with_a_cache_size()
+    {
+        using var db = new PagesContext();
+        var migrationBuilder = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        migrationBuilder.CreateDiskAnnIndex("docs_idx", "Docs", "Vector", 384, quantization: DiskAnnQuantization.Int8, cacheSizeMb: 64);
+        var sql = db.GetService<IMigrationsSqlGenerator>().Generate(migrationBuilder.Operations).Select(c => Normalize(c.CommandText)).ToList();
+        Assert.Equal("CREATE VIRTUAL TABLE \"docs_idx\" USING diskann(dimension=384, metric=cosine, quantization=int8, cache_size_mb=64);", sql[0]);
+    }
+
+    [Fact]
     public void Scalar_distance_SQL_uses_the_index_metric_by_default()
     {
         using var db = new PagesContext();

@@ -3,7 +3,7 @@ using DiskAnn;
 namespace Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 /// <summary>
-/// Configures a <c>diskann</c> index made by <c>HasDiskAnnIndex</c>: the metric and the graph options.
+/// Configures a <c>diskann</c> index made by <c>HasDiskAnnIndex</c>: the metric, the graph options and the vector storage.
 /// Every method stores an annotation on the underlying EF Core index and returns the same builder.
 /// </summary>
 public class DiskAnnIndexBuilder
@@ -59,6 +59,43 @@ public class DiskAnnIndexBuilder
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(searchListSize);
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.SearchListSize, searchListSize);
+        return this;
+    }
+
+    /// <summary>
+    /// How the index stores its vectors (the module's <c>quantization</c>): <see cref="DiskAnnQuantization.None" /> (float32,
+    /// the default) or <see cref="DiskAnnQuantization.Int8" /> (one byte per component and a scale per vector, about 0.39x the
+    /// size). With int8, <c>OrderBy(VectorDistance).Take(k)</c> takes 4k candidates from the index and re-ranks them by
+    /// the exact distance on the entity's own float32 column, so results and distances stay exact float32.
+    /// </summary>
+    public virtual DiskAnnIndexBuilder HasQuantization(DiskAnnQuantization quantization)
+    {
+        var name = DiskAnnIndexOptions.FormatQuantization(quantization);
+        if (quantization == DiskAnnQuantization.None)
+        {
+            // The default has no annotation: a model that never declared the option and one that says None are the same.
+            IndexBuilder.Metadata.RemoveAnnotation(DiskAnnAnnotationNames.Quantization);
+        }
+        else
+        {
+            IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.Quantization, name);
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// The vector cache budget of each connection, in MiB (the module's <c>cache_size_mb</c>; 0 keeps every vector in
+    /// memory). Declaring it also gives the table small (32 KiB) vector chunks, so that reading a vector back is cheap.
+    /// </summary>
+    public virtual DiskAnnIndexBuilder HasCacheSize(int megabytes)
+    {
+        if (megabytes is < 0 or > DiskAnnIndexOptions.MaxCacheSizeMb)
+        {
+            throw new ArgumentOutOfRangeException(nameof(megabytes), megabytes, DiskAnnIndexOptions.CacheSizeMessage);
+        }
+
+        IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.CacheSizeMb, megabytes);
         return this;
     }
 
