@@ -68,6 +68,15 @@ public sealed class EfDesignTimeTests : IDisposable
         return (migration.MigrationCode[..down], migration.MigrationCode[down..]);
     }
 
+    /// <summary>The first migration (model 1) applied, then <paramref name="docs" /> added.</summary>
+    private void CreateWith(params LibraryDoc[] docs)
+    {
+        AddAndApply(1, "M1Create");
+        using var db = Context(1);
+        db.Set<LibraryDoc>().AddRange(docs);
+        db.SaveChanges();
+    }
+
     private static readonly Lazy<List<MetadataReference>> References = new(() =>
     {
         // The framework and every assembly of the test's dependency graph (EF Core, the plugin, the tests themselves).
@@ -233,12 +242,7 @@ public sealed class EfDesignTimeTests : IDisposable
     [Fact]
     public void Dropping_the_vector_property_drops_the_index_and_the_script_has_every_statement()
     {
-        AddAndApply(1, "M1Create");
-        using (var db = Context(1))
-        {
-            db.Set<LibraryDoc>().AddRange(new LibraryDoc { Title = "x", Embedding = [1, 0, 0] }, new LibraryDoc { Title = "y" });
-            db.SaveChanges();
-        }
+        CreateWith(new LibraryDoc { Title = "x", Embedding = [1, 0, 0] }, new LibraryDoc { Title = "y" });
 
         var (up, down) = AddAndApply(6, "M2DropProperty");
         Assert.Contains("migrationBuilder.DropIndex(", up);
@@ -282,6 +286,42 @@ public sealed class EfDesignTimeTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Switching_to_int8_with_a_cache_size_is_scaffolded_applied_and_reverted()
+    {
+        CreateWith(
+            new LibraryDoc { Title = "x", Embedding = [1, 0, 0] },
+            new LibraryDoc { Title = "y", Embedding = [0, 1, 0] },
+            new LibraryDoc { Title = "z", Embedding = [0, 0, 1] });
+
+        // The options are annotations of the scaffolded CreateIndex (and of the snapshot: AddAndApply checks that the
+        // compiled snapshot has no pending change); Migrate() drops the index and builds it again, refilled.
+        var (up, down) = AddAndApply(7, "M2Int8");
+        Assert.Contains("migrationBuilder.DropIndex(", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Quantization\", \"int8\")", up);
+        Assert.Contains(".Annotation(\"DiskAnn:CacheSizeMb\", 1)", up);
+        Assert.Contains("migrationBuilder.CreateIndex(", down);
+        using (var db = Context(7))
+        {
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine, quantization=int8, cache_size_mb=1)");
+            Assert.Equal(3, db.Database.SqlQuery<long>($"SELECT count(*) AS \"Value\" FROM \"IX_Docs_Embedding\"").AsEnumerable().Single());
+            Assert.Equal(2, Nearest<LibraryDoc>(db, "Embedding", [0.1f, 0.9f, 0]));
+            db.Set<LibraryDoc>().Add(new LibraryDoc { Title = "w", Embedding = [-1, 0, 0] });
+            db.SaveChanges();
+            Assert.Equal(4, Nearest<LibraryDoc>(db, "Embedding", [-1, 0.1f, 0]));
+
+            // Down: float32 again, with the row written under int8.
+            db.GetService<IMigrator>().Migrate(_migrationIds[0]);
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine)");
+            Assert.DoesNotContain("quantization", TableSql(db, "IX_Docs_Embedding"));
+        }
+
+        using (var db = Context(1))
+        {
+            Assert.Equal(4, Nearest<LibraryDoc>(db, "Embedding", [-1, 0.1f, 0]));
+        }
+    }
+
     private sealed class RecordingReporter : IOperationReporter
     {
         public List<string> Errors { get; } = [];
@@ -319,7 +359,7 @@ public class LibraryDocRenamed
 /// <summary>
 /// One context type whose model has versions (migrations belong to a context type): 1 a cosine index on
 /// <c>Docs.Embedding</c>; 2 l2 with max_degree 16; 3 the property renamed to <c>Vector</c>; 4 the table renamed to
-/// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property.
+/// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property; 7 version 1 with int8 storage and a 1 MiB cache.
 /// </summary>
 public class LibraryContext(string connectionString, int version, Assembly? migrations, SqlCapture capture) : DbContext
 {
@@ -362,6 +402,12 @@ public class LibraryContext(string connectionString, int version, Assembly? migr
 
             case 6:
                 modelBuilder.Entity<LibraryDoc>().ToTable("Docs").Ignore(d => d.Embedding);
+                break;
+
+            case 7:
+                modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasDiskAnnIndex(d => d.Embedding, 3)
+                    .HasQuantization(DiskAnnQuantization.Int8)
+                    .HasCacheSize(1);
                 break;
         }
     }

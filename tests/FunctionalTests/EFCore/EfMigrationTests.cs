@@ -21,7 +21,7 @@ public sealed class EfMigrationTests : IDisposable
     private static IModel DesignModel(DbContext db) => db.GetService<IDesignTimeModel>().Model;
 
     /// <summary>Migrates the database from <paramref name="from" />'s model to <paramref name="to" />'s (either may be null).</summary>
-    private static void Migrate(DbContext runner, DbContext? from, DbContext? to)
+    internal static void Migrate(DbContext runner, DbContext? from, DbContext? to)
     {
         var source = from is null ? null : DesignModel(from);
         var target = to is null ? null : DesignModel(to);
@@ -34,7 +34,7 @@ public sealed class EfMigrationTests : IDisposable
     private static List<string> Schema(DbContext db, string type)
         => db.Database.SqlQuery<string>($"SELECT name AS \"Value\" FROM sqlite_master WHERE type = {type} ORDER BY name").ToList();
 
-    private static string? TableSql(DbContext db, string name)
+    internal static string? TableSql(DbContext db, string name)
         => db.Database.SqlQuery<string>($"SELECT sql AS \"Value\" FROM sqlite_master WHERE name = {name}").AsEnumerable().SingleOrDefault();
 
     private static int Nearest(ArticlesContextBase db, float[] vector)
