@@ -32,7 +32,7 @@ internal sealed partial class VamanaIndex
     public int Entry { get; private set; } = -1;
 
     /// <summary>
-    /// Every search starts from the medoid and these seeds: up to 64 nodes spread over the data by
+    /// Every search starts from the medoid and these seeds: sqrt(N)/2 nodes (at most 1,024) spread over the data by
     /// farthest-first traversal of a sample. A single entry point cannot reach clusters that the graph joins
     /// by no edge (well-separated clusters in high dimension, where RobustPrune keeps no long edge); a seed in
     /// each region costs a few dozen distances per query and removes that failure.
