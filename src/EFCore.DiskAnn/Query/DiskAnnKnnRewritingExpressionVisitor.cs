@@ -18,7 +18,8 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
 /// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead, except for
 /// a quantized (int8) index: it returns max(k, min(4k, 10000)) candidates, which the exact function on the entity's own
-/// column re-ranks (ORDER BY and projections keep it), so results and distances are exact float32. Queries of
+/// column re-ranks (ORDER BY and projections keep it), so results and distances are exact float32. A query that reads
+/// only the key and the distance of a float32 index drops the CROSS JOIN: <c>SELECT "k"."key" FROM (...) AS "k"</c>. Queries of
 /// any other shape keep the exact scalar function. (A predicate may read an enclosing query's row: SQLite evaluates the
 /// search again for each of its rows.)
 /// </summary>
@@ -176,6 +177,23 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         var projections = select.Projection.Select(p => (ProjectionExpression)replacer.Visit(p)!).ToList();
         var orderings = select.Orderings.Select(o => (OrderingExpression)replacer.Visit(o)!).ToList();
 
+        // A query that reads nothing of the entity's table but its key (and the distance) needs no lookup of its rows:
+        // the index's rowid is the key, the triggers keep the index to the table's rows, and a WHERE is already inside
+        // the search. It reads the search alone, as the raw SQL would (each lookup costs a B-tree search of the table).
+        if (select.Tables.Count == 1)
+        {
+            var keyReplacer = new KeyReplacingExpressionVisitor(tableExpression.Alias, keyColumn.Name, knnAlias);
+            var keyProjections = projections.Select(p => (ProjectionExpression)keyReplacer.Visit(p)!).ToList();
+            var keyOrderings = orderings.Select(o => (OrderingExpression)keyReplacer.Visit(o)!).ToList();
+            if (!keyProjections.Concat<Expression>(keyOrderings).Any(e => ColumnAliases(e).Contains(tableExpression.Alias)))
+            {
+                // Without OFFSET the search returns at most LIMIT rows (k is the LIMIT), so the LIMIT goes: SQLite stops a
+                // LIMITed scan of the table early, which costs more than reading the search to its end.
+                return select.Update(
+                    [knn], null, select.GroupBy, select.Having, keyProjections, keyOrderings, select.Offset, select.Offset is null ? null : select.Limit);
+            }
+        }
+
         return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
     }
 
@@ -321,6 +339,15 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                     return base.VisitExtension(node);
             }
         }
+    }
+
+    /// <summary>Reads the entity's key column from the search's key column instead.</summary>
+    private sealed class KeyReplacingExpressionVisitor(string tableAlias, string keyColumnName, string knnAlias) : ExpressionVisitor
+    {
+        protected override Expression VisitExtension(Expression node)
+            => node is ColumnExpression column && column.TableAlias == tableAlias && column.Name == keyColumnName
+                ? new ColumnExpression(DiskAnnKnnExpression.KeyColumnName, knnAlias, column.Type, column.TypeMapping, column.IsNullable)
+                : base.VisitExtension(node);
     }
 
     private sealed class DistanceReplacingExpressionVisitor(SqlExpression distance, SqlExpression replacement) : ExpressionVisitor

@@ -141,19 +141,38 @@ public sealed partial class EfKnnQueryTests : IDisposable
 
         SqlCapture.AssertSql(
             """
-            SELECT "d"."Id"
+            SELECT "k"."key" AS "Id"
             FROM (
                 SELECT rowid AS "key", distance
                 FROM "IX_Docs_Embedding"
                 WHERE vector MATCH @query AND k = @p + @p3
             ) AS "k"
-            CROSS JOIN "Docs" AS "d"
-            WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
             LIMIT @p3 OFFSET @p
             """,
             _sql.Last);
         Assert.Equal(Exact(db).Skip(3).Take(4).Select(e => e.Id), hits);
+    }
+
+    [Fact]
+    public void Only_keys_read_the_search_alone_without_the_table_or_a_LIMIT()
+    {
+        using var db = CreateContext();
+        var query = _query;
+        var hits = db.Docs
+            .Where(d => d.Category == "b")
+            .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query))
+            .Take(5)
+            .Select(d => d.Id)
+            .ToList();
+
+        // The filter stays inside the search; no lookup of "Docs" rows, and no LIMIT (k is the LIMIT).
+        var sql = _sql.Last;
+        Assert.StartsWith("SELECT \"k\".\"key\" AS \"Id\"", sql);
+        Assert.Contains("rowid IN (", sql);
+        Assert.DoesNotContain("JOIN", sql);
+        Assert.DoesNotContain("LIMIT", sql);
+        Assert.Equal(Exact(db, d => d.Category == "b").Take(5).Select(e => e.Id), hits);
     }
 
     [Fact]
