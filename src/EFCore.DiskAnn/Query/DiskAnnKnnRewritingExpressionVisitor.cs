@@ -353,6 +353,25 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
     private sealed class DistanceReplacingExpressionVisitor(SqlExpression distance, SqlExpression replacement) : ExpressionVisitor
     {
         public override Expression? Visit(Expression? node)
-            => node is SqlExpression sql && sql.Equals(distance) ? replacement : base.Visit(node);
+            => node is SqlExpression sql && IsSameDistance(sql) ? replacement : base.Visit(node);
+
+        // The ordering and a projection of the same VectorDistance(column, query) can carry the query parameter with
+        // different type mappings (EF then binds it twice, as @query and @query0); one parameter name is one value.
+        private bool IsSameDistance(SqlExpression sql)
+        {
+            if (sql.Equals(distance))
+            {
+                return true;
+            }
+
+            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query] } function
+                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery] } target
+                && function.Name == target.Name
+                && column.Equals(distanceColumn)
+                && query is SqlParameterExpression parameter
+                && distanceQuery is SqlParameterExpression distanceParameter
+                && parameter.Name == distanceParameter.Name
+                && parameter.Type == distanceParameter.Type;
+        }
     }
 }

@@ -41,7 +41,7 @@ public sealed partial class EfKnnQueryTests : IDisposable
 
         SqlCapture.AssertSql(
             """
-            SELECT "d"."Id", "d"."Title", vector_distance_l2("d"."Embedding", @query0) AS "Distance"
+            SELECT "d"."Id", "d"."Title", "k"."distance" AS "Distance"
             FROM (
                 SELECT rowid AS "key", distance
                 FROM "IX_Docs_Embedding"
@@ -75,16 +75,13 @@ public sealed partial class EfKnnQueryTests : IDisposable
 
         SqlCapture.AssertSql(
             """
-            SELECT "d"."Id", vector_distance_l2("d"."Embedding", @query0) AS "Distance"
+            SELECT "k"."key" AS "Id", "k"."distance" AS "Distance"
             FROM (
                 SELECT rowid AS "key", distance
                 FROM "IX_Docs_Embedding"
                 WHERE vector MATCH @query AND k = @p
             ) AS "k"
-            CROSS JOIN "Docs" AS "d"
-            WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
-            LIMIT @p
             """,
             _sql.Last);
         var exact = Exact(db).Take(3).ToList();
