@@ -56,8 +56,8 @@ public static class CacheBench
         Report.Heading($"Cache budget — {data.Name}, float32 vectors, search_list_size = {l}, k = {k}, one query at a time through SQL");
         Report.Table(table);
         Report.Line($"One index, built once ({build.TotalSeconds:0.0} s, {build.CoresUsed:0.00} cores) with `{SqlIndex.CreateSql(data, Table, createOptions)}` after `INSERT INTO {Table}({Table}) VALUES ('cache_size_mb=0')` on the loading connection "
-            + $"(the declared budget only gives the table its small vector chunks, about 32 KiB; a search reads a whole chunk back for any vector of it that is not in memory). Each row: a fresh connection, `INSERT INTO {Table}({Table}) VALUES ('cache_size_mb=N')` (0 = no budget), then the {data.QueryCount:N0} queries once "
-            + $"(the first one loads the adjacency lists and, without a budget, every vector; with one, it reads only the chunks it touches), then once more (warm). "
+            + $"(the declared budget only gives the table its small vector chunks, about 32 KiB; a re-rank reads a whole chunk back for any float32 vector of it that is not in memory; navigation reads only the int8 codes, which stay in memory). Each row: a fresh connection, `INSERT INTO {Table}({Table}) VALUES ('cache_size_mb=N')` (0 = no budget), then the {data.QueryCount:N0} queries once "
+            + $"(the first one loads the index: the adjacency lists, and every vector once to derive the in-memory int8 codes; without a budget the vectors are kept, with one they are dropped and read back as re-ranking needs them), then once more (warm). "
             + "Cold means nothing cached by the index: the fresh connection's SQLite page cache is empty too, but the OS page cache still holds the file (just written), so a cold read is a copy from memory, not a disk read. "
             + $"Memory held: managed heap (GC.GetTotalMemory(true)) after the warm pass (and after the first query) minus before the connection opened; the adjacency lists always stay resident: about {Report.Mb(adjacency)} MB here (12 + 4 x {capacity} bytes x {data.BaseCount:N0} rows); raw vectors {Report.Mb(data.RawBytes)} MB.");
     }
