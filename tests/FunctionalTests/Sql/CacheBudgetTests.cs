@@ -6,18 +6,14 @@ namespace FunctionalTests.Sql;
 /// The vector cache budget (<c>cache_size_mb</c>): an index larger than the budget answers the same as one held
 /// whole, and accepts every write.
 /// </summary>
-public sealed class CacheBudgetTests : IDisposable
+public sealed class CacheBudgetTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Fact]
     public void A_connection_with_a_budget_smaller_than_the_index_answers_exactly_as_one_without()
     {
         // 3,000 x 128-d float32 = 1.5 MB of vectors in 12 chunks; the budget holds 1 MB of them.
         var vectors = SqlHelpers.Clustered(3000, 128, seed: 80);
-        using (var c = _db.Open())
+        using (var c = Db.Open())
         {
             c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128)");
             c.InsertAll("idx", vectors);
@@ -26,9 +22,9 @@ public sealed class CacheBudgetTests : IDisposable
         // Without a budget a float32 index navigates with int8 codes held in memory; with one it uses its
         // vectors. A budget that holds everything is the reference: what the small budget drops and reads
         // back must not change a single answer.
-        using var whole = _db.Open();
+        using var whole = Db.Open();
         whole.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=100000')");
-        using var budgeted = _db.Open();
+        using var budgeted = Db.Open();
         budgeted.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=1')");
         foreach (var query in SqlHelpers.Clustered(25, 128, seed: 81))
         {
@@ -44,7 +40,7 @@ public sealed class CacheBudgetTests : IDisposable
     public void A_table_declared_with_a_small_budget_takes_writes_deletes_and_optimize()
     {
         var vectors = SqlHelpers.Clustered(2200, 128, seed: 82); // 1.1 MB of vectors, over the 1 MB budget
-        using (var c = _db.Open())
+        using (var c = Db.Open())
         {
             c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128, metric=l2, cache_size_mb=1)");
             c.InsertAll("idx", vectors);
@@ -54,7 +50,7 @@ public sealed class CacheBudgetTests : IDisposable
             c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
         }
 
-        using var reopened = _db.Open();
+        using var reopened = Db.Open();
         Assert.Equal(1760L, reopened.Count("idx"));
         var live = new Func<long, bool>(id => id % 5 != 0 && id != 7);
         var recall = 0.0;
@@ -76,7 +72,7 @@ public sealed class CacheBudgetTests : IDisposable
     [InlineData("cache_size_mb")]
     public void A_bad_budget_is_refused_with_its_spelling(string command)
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
         var e = Assert.Throws<SqliteException>(() => c.Execute($"INSERT INTO idx(idx) VALUES ('{command}')"));
         Assert.Contains("cache_size_mb must be written cache_size_mb=N", e.Message);

@@ -8,17 +8,13 @@ namespace FunctionalTests.Sql;
 /// busy timeout absorbs, and each reader's snapshot consistent with a committed state (the index and an
 /// ordinary table written in the same transactions agree). DISKANN_CONCURRENCY_SECONDS sets the time (default 3).
 /// </summary>
-public sealed class ConcurrencyTests : IDisposable
+public sealed class ConcurrencyTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Fact]
     public async Task Readers_always_see_a_committed_state_while_a_writer_works()
     {
         var seconds = double.TryParse(Environment.GetEnvironmentVariable("DISKANN_CONCURRENCY_SECONDS"), out var s) ? s : 3;
-        using (var setup = _db.Open(wal: true))
+        using (var setup = Db.Open(wal: true))
         {
             setup.Execute("CREATE TABLE truth(id INTEGER PRIMARY KEY, v BLOB)");
             setup.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8, metric=l2)");
@@ -31,7 +27,7 @@ public sealed class ConcurrencyTests : IDisposable
 
         SqliteConnection Open()
         {
-            var c = new SqliteConnection($"Data Source={_db.Path};Pooling=False;Default Timeout=30");
+            var c = new SqliteConnection($"Data Source={Db.Path};Pooling=False;Default Timeout=30");
             c.Open();
             c.LoadDiskAnn();
             c.Execute("PRAGMA busy_timeout = 30000");

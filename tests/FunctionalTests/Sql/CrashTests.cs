@@ -9,12 +9,8 @@ namespace FunctionalTests.Sql;
 /// writer changed in the same transactions: integrity holds, every committed row is there with its vector and
 /// answers queries, nothing uncommitted is. DISKANN_CRASH_ROUNDS sets the rounds per journal mode (default 25).
 /// </summary>
-public sealed class CrashTests : IDisposable
+public sealed class CrashTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Theory]
     [InlineData("delete")]
     [InlineData("wal")]
@@ -40,7 +36,7 @@ public sealed class CrashTests : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(worker);
-        start.ArgumentList.Add(_db.Path);
+        start.ArgumentList.Add(Db.Path);
         start.ArgumentList.Add(journal);
         start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var process = Process.Start(start)!;
@@ -64,7 +60,7 @@ public sealed class CrashTests : IDisposable
 
     private int Verify()
     {
-        using var c = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        using var c = new SqliteConnection($"Data Source={Db.Path};Pooling=False");
         c.Open();
         c.LoadDiskAnn();
         c.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");

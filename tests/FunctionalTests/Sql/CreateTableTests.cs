@@ -2,12 +2,8 @@ using Microsoft.Data.Sqlite;
 
 namespace FunctionalTests.Sql;
 
-public sealed class CreateTableTests : IDisposable
+public sealed class CreateTableTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Theory]
     [InlineData("diskann(metric=cosine)", "dimension")]
     [InlineData("diskann(dimension=0)", "dimension")]
@@ -23,7 +19,7 @@ public sealed class CreateTableTests : IDisposable
     [InlineData("diskann(dimension)", "dimension")]
     public void Bad_options_fail_create_with_a_message_naming_the_option(string module, string option)
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         var error = Assert.Throws<SqliteException>(() => c.Execute($"CREATE VIRTUAL TABLE idx USING {module}"));
         Assert.Contains(option, error.Message);
         Assert.Equal(0L, c.Scalar("SELECT count(*) FROM sqlite_schema"));
@@ -32,7 +28,7 @@ public sealed class CreateTableTests : IDisposable
     [Fact]
     public void All_options_are_accepted_and_the_table_works()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8, metric=l2, max_degree=16, build_search_list_size=40, alpha=1.3, search_list_size=30)");
         c.InsertAll("idx", SqlHelpers.Clustered(50, 8, seed: 1));
         Assert.Equal(50L, c.Count("idx"));
@@ -41,7 +37,7 @@ public sealed class CreateTableTests : IDisposable
     [Fact]
     public void Create_makes_shadow_tables_and_drop_removes_them()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE docs_idx USING diskann(dimension=4)");
         c.InsertAll("docs_idx", SqlHelpers.Clustered(10, 4, seed: 2));
         var shadows = (long)c.Scalar("SELECT count(*) FROM sqlite_schema WHERE name IN ('docs_idx_config', 'docs_idx_vectors', 'docs_idx_graph')")!;
@@ -54,7 +50,7 @@ public sealed class CreateTableTests : IDisposable
     [Fact]
     public void Rename_moves_the_shadow_tables_with_the_table()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE a USING diskann(dimension=4)");
         var vectors = SqlHelpers.Clustered(30, 4, seed: 3);
         c.InsertAll("a", vectors);
@@ -67,7 +63,7 @@ public sealed class CreateTableTests : IDisposable
     [Fact]
     public void Loading_twice_is_harmless()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         DiskAnn.SqliteConnectionExtensions.LoadDiskAnn(c);
         DiskAnn.SqliteConnectionExtensions.LoadDiskAnn(c);
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
@@ -78,12 +74,12 @@ public sealed class CreateTableTests : IDisposable
     [Fact]
     public void A_connection_without_the_module_gets_sqlites_own_error()
     {
-        using (var c = _db.Open())
+        using (var c = Db.Open())
         {
             c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
         }
 
-        using var plain = new SqliteConnection($"Data Source={_db.Path};Pooling=False");
+        using var plain = new SqliteConnection($"Data Source={Db.Path};Pooling=False");
         plain.Open();
         var error = Assert.Throws<SqliteException>(() => plain.Count("idx"));
         Assert.Contains("no such module: diskann", error.Message);

@@ -3,19 +3,15 @@ using Microsoft.Data.Sqlite;
 
 namespace FunctionalTests.Sql;
 
-public sealed class FunctionTests : IDisposable
+public sealed class FunctionTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Theory]
     [InlineData("cosine")]
     [InlineData("l2")]
     [InlineData("dot")]
     public void Distance_functions_match_the_definitions(string metric)
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         var random = new Random(40);
         for (var i = 0; i < 20; i++)
         {
@@ -29,7 +25,7 @@ public sealed class FunctionTests : IDisposable
     [Fact]
     public void Json_converts_both_ways_and_reads_at_a_sql_prompt()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         Assert.Equal("[0.1,-2,300000,1E-07]", c.Scalar("SELECT vector_to_json(vector_from_json('[0.1, -2, 3e5, 1e-7]'))"));
         Assert.Equal(DiskAnnVector.ToBlob([0.1f, -2f]), (byte[])c.Scalar("SELECT vector_from_json(' [0.1,-2] ')")!);
         Assert.Equal(0.0, (double)c.Scalar("SELECT vector_distance_cosine(vector_from_json('[1,2,3]'), vector_from_json('[2,4,6]'))")!, 6);
@@ -52,7 +48,7 @@ public sealed class FunctionTests : IDisposable
     [InlineData("SELECT vector_to_json(x'0000c07f')", "NaN")]
     public void Bad_arguments_fail_with_a_message(string sql, string expected)
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         var e = Assert.Throws<SqliteException>(() => c.Scalar(sql));
         Assert.Contains(expected, e.Message);
     }

@@ -3,12 +3,8 @@ using Microsoft.Data.Sqlite;
 namespace FunctionalTests.Sql;
 
 /// <summary><c>quantization=int8</c>: a quarter of the vector bytes, near-float recall, the same SQL surface.</summary>
-public sealed class QuantizationTests : IDisposable
+public sealed class QuantizationTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Theory]
     [InlineData("cosine")]
     [InlineData("l2")]
@@ -17,7 +13,7 @@ public sealed class QuantizationTests : IDisposable
     {
         var vectors = SqlHelpers.Clustered(1500, 48, seed: 70);
         var queries = SqlHelpers.Clustered(30, 48, seed: 71);
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute($"CREATE VIRTUAL TABLE q8 USING diskann(dimension=48, metric={metric}, quantization=int8)");
         c.Execute($"CREATE VIRTUAL TABLE f32 USING diskann(dimension=48, metric={metric})");
         c.InsertAll("q8", vectors);
@@ -49,7 +45,7 @@ public sealed class QuantizationTests : IDisposable
     public void Int8_storage_takes_well_under_half_the_float_bytes()
     {
         var vectors = SqlHelpers.Clustered(1024, 384, seed: 72);
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE f32 USING diskann(dimension=384)");
         c.Execute("CREATE VIRTUAL TABLE q8 USING diskann(dimension=384, quantization=int8)");
         c.InsertAll("f32", vectors);
@@ -65,7 +61,7 @@ public sealed class QuantizationTests : IDisposable
     public void Int8_index_survives_reopen_updates_deletes_and_integrity_check()
     {
         var vectors = SqlHelpers.Clustered(600, 32, seed: 73);
-        using (var c = _db.Open())
+        using (var c = Db.Open())
         {
             c.Execute("CREATE VIRTUAL TABLE q8 USING diskann(dimension=32, metric=l2, quantization=int8)");
             c.InsertAll("q8", vectors);
@@ -73,7 +69,7 @@ public sealed class QuantizationTests : IDisposable
             c.Execute("UPDATE q8 SET vector = $v WHERE rowid = 200", ("$v", DiskAnn.DiskAnnVector.ToBlob(vectors[0])));
         }
 
-        using var reopened = _db.Open();
+        using var reopened = Db.Open();
         Assert.Equal(500L, reopened.Count("q8"));
         Assert.Equal("ok", reopened.Scalar("PRAGMA integrity_check"));
         reopened.Execute("INSERT INTO q8(q8) VALUES ('integrity-check')");
@@ -95,7 +91,7 @@ public sealed class QuantizationTests : IDisposable
     [Fact]
     public void Unknown_quantization_is_refused_with_its_name()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         var e = Assert.Throws<SqliteException>(() => c.Execute("CREATE VIRTUAL TABLE q USING diskann(dimension=4, quantization=int4)"));
         Assert.Contains("'quantization' must be none or int8", e.Message);
         Assert.Contains("int4", e.Message);
@@ -105,7 +101,7 @@ public sealed class QuantizationTests : IDisposable
     public void A_version_1_file_written_before_quantization_existed_still_opens_as_float32()
     {
         var vectors = SqlHelpers.Clustered(200, 8, seed: 74);
-        using (var c = _db.Open())
+        using (var c = Db.Open())
         {
             c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8)");
             c.InsertAll("idx", vectors);
@@ -115,7 +111,7 @@ public sealed class QuantizationTests : IDisposable
             c.Execute("DELETE FROM idx_config WHERE key = 'vector_encoding'");
         }
 
-        using var reopened = _db.Open();
+        using var reopened = Db.Open();
         var hits = reopened.Knn("idx", vectors[5], 1);
         Assert.Equal(6, hits[0].RowId);
         Assert.Equal(0, hits[0].Distance, 5);

@@ -3,19 +3,15 @@ using Microsoft.Data.Sqlite;
 
 namespace FunctionalTests.Sql;
 
-public sealed class QueryTests : IDisposable
+public sealed class QueryTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     [Theory]
     [InlineData("cosine")]
     [InlineData("l2")]
     [InlineData("dot")]
     public void Knn_finds_the_exact_neighbours_nearest_first_with_exact_distances(string metric)
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute($"CREATE VIRTUAL TABLE idx USING diskann(dimension=16, metric={metric})");
         var vectors = SqlHelpers.Clustered(2000, 16, seed: 10);
         c.InsertAll("idx", vectors);
@@ -45,7 +41,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void Limit_acts_as_k_and_search_list_size_is_accepted()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8)");
         var vectors = SqlHelpers.Clustered(500, 8, seed: 12);
         c.InsertAll("idx", vectors);
@@ -74,7 +70,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void Limit_with_offset_skips_the_nearest()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=1, metric=l2)");
         c.InsertAll("idx", Enumerable.Range(0, 100).Select(i => new float[] { i }).ToList());
         var rows = new List<long>();
@@ -96,7 +92,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void Stored_vectors_come_back_and_a_scan_sees_every_row()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=5)");
         var vectors = SqlHelpers.Clustered(300, 5, seed: 13);
         c.InsertAll("idx", vectors, firstRowId: 1000);
@@ -111,7 +107,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void Knn_joins_back_to_an_ordinary_table()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, title TEXT)");
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=1, metric=l2)");
         for (var i = 1; i <= 20; i++)
@@ -136,7 +132,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void Filtered_knn_returns_the_k_nearest_allowed_rows_at_every_selectivity()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=12)");
         c.Execute("CREATE TABLE docs(id INTEGER PRIMARY KEY, bucket INTEGER)");
         var vectors = SqlHelpers.Clustered(3000, 12, seed: 14);
@@ -170,7 +166,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void A_filter_list_with_repeats_and_unknown_rowids_returns_each_row_once()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
         var vectors = SqlHelpers.Clustered(200, 4, seed: 17);
         c.InsertAll("idx", vectors);
@@ -182,7 +178,7 @@ public sealed class QueryTests : IDisposable
     [Fact]
     public void Bad_queries_fail_with_a_message_naming_the_problem()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
         c.InsertAll("idx", SqlHelpers.Clustered(20, 4, seed: 16));
         var good = DiskAnnVector.ToBlob([1, 2, 3, 4]);

@@ -3,18 +3,14 @@ using Microsoft.Data.Sqlite;
 
 namespace FunctionalTests.Sql;
 
-public sealed class RobustnessTests : IDisposable
+public sealed class RobustnessTests : DatabaseTest
 {
     private const int SqliteDbConfigDefensive = 1010;
-
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
 
     [Fact]
     public void Shadow_tables_cannot_be_written_by_ordinary_sql_in_defensive_mode()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4)");
         c.InsertAll("idx", SqlHelpers.Clustered(20, 4, seed: 60));
         Assert.Equal(0, SQLitePCL.raw.sqlite3_db_config(c.Handle, SqliteDbConfigDefensive, 1, out _));
@@ -49,7 +45,7 @@ public sealed class RobustnessTests : IDisposable
     {
         var seconds = double.TryParse(Environment.GetEnvironmentVariable("DISKANN_FUZZ_SECONDS"), out var s) ? s : 3;
         var random = new Random(61);
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8, metric=l2, max_degree=8)");
         c.Execute("CREATE TABLE truth(id INTEGER PRIMARY KEY, v BLOB)");
         string[] options = ["dimension=8", "dimension=0", "dimension=x", "metric=l2", "metric=foo", "max_degree=1", "max_degree=300", "alpha=9", "alpha=nan", "k=3", "=", "dimension", "search_list_size=-1", "''", "dimension=8, dimension=8"];

@@ -3,18 +3,14 @@ using Microsoft.Data.Sqlite;
 
 namespace FunctionalTests.Sql;
 
-public sealed class TransactionTests : IDisposable
+public sealed class TransactionTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     private static List<long> Nearest(SqliteConnection c, float[] q) => c.Knn("idx", q, 10).Select(r => r.RowId).ToList();
 
     [Fact]
     public void Rollback_leaves_the_index_exactly_as_before()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8)");
         var vectors = SqlHelpers.Clustered(600, 8, seed: 30);
         c.InsertAll("idx", vectors.Take(500).ToList());
@@ -41,7 +37,7 @@ public sealed class TransactionTests : IDisposable
     [Fact]
     public void Rollback_to_a_savepoint_undoes_only_what_came_after_it()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=1, metric=l2)");
         c.Execute("BEGIN");
         c.Execute("INSERT INTO idx(rowid, vector) VALUES (1, $v)", ("$v", DiskAnnVector.ToBlob([1])));
@@ -60,7 +56,7 @@ public sealed class TransactionTests : IDisposable
     [Fact]
     public void A_failing_row_in_a_multi_row_statement_undoes_the_whole_statement()
     {
-        using var c = _db.Open();
+        using var c = Db.Open();
         c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=1, metric=l2)");
         c.Execute("CREATE TABLE src(id INTEGER PRIMARY KEY, v BLOB)");
         c.Execute("INSERT INTO idx(rowid, vector) VALUES (1, $v)", ("$v", DiskAnnVector.ToBlob([1])));
@@ -81,7 +77,7 @@ public sealed class TransactionTests : IDisposable
         var vectors = SqlHelpers.Clustered(1500, 10, seed: 31);
         var queries = SqlHelpers.Clustered(10, 10, seed: 32);
         List<List<(long, double)>> before;
-        using (var c = _db.Open())
+        using (var c = Db.Open())
         {
             c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=10, metric=l2)");
             c.InsertAll("idx", vectors);
@@ -89,7 +85,7 @@ public sealed class TransactionTests : IDisposable
             before = queries.Select(q => c.Knn("idx", q, 10)).ToList();
         }
 
-        using var reopened = _db.Open();
+        using var reopened = Db.Open();
         Assert.Equal(1480L, reopened.Count("idx"));
         Assert.Equal(before, queries.Select(q => reopened.Knn("idx", q, 10)).ToList());
         Assert.Equal("ok", reopened.Scalar("PRAGMA integrity_check"));
@@ -98,10 +94,10 @@ public sealed class TransactionTests : IDisposable
     [Fact]
     public void A_second_connection_sees_committed_rows_only()
     {
-        using var writer = _db.Open(wal: true);
+        using var writer = Db.Open(wal: true);
         writer.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4, metric=l2)");
         writer.InsertAll("idx", SqlHelpers.Clustered(100, 4, seed: 33));
-        using var reader = _db.Open(wal: true);
+        using var reader = Db.Open(wal: true);
         Assert.Equal(100L, reader.Count("idx"));
         var far = new float[] { 100, 100, 100, 100 };
         Assert.NotEqual(500L, reader.Knn("idx", far, 1)[0].RowId);

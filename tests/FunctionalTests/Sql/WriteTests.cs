@@ -3,15 +3,11 @@ using Microsoft.Data.Sqlite;
 
 namespace FunctionalTests.Sql;
 
-public sealed class WriteTests : IDisposable
+public sealed class WriteTests : DatabaseTest
 {
-    private readonly TestDatabase _db = new();
-
-    public void Dispose() => _db.Dispose();
-
     private SqliteConnection WithRows(int count, int dimension, out float[][] vectors, string metric = "cosine")
     {
-        var c = _db.Open();
+        var c = Db.Open();
         c.Execute($"CREATE VIRTUAL TABLE idx USING diskann(dimension={dimension}, metric={metric})");
         vectors = SqlHelpers.Clustered(count, dimension, seed: count + dimension);
         c.InsertAll("idx", vectors);
