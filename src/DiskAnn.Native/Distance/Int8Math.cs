@@ -24,10 +24,16 @@ internal static class Int8Math
             return 0f;
         }
 
-        var inverse = 127f / max;
-        for (var i = 0; i < vector.Length; i++)
+        // |v[i]| * 127 / max is at most 127, so rounding stays in -127..127 and the conversion never saturates.
+        var length = vector.Length;
+        float[]? rented = null;
+        var scaled = length <= 1024 ? stackalloc float[length] : (rented = System.Buffers.ArrayPool<float>.Shared.Rent(length)).AsSpan(0, length);
+        TensorPrimitives.Multiply(vector, 127f / max, scaled);
+        TensorPrimitives.Round(scaled, scaled);
+        TensorPrimitives.ConvertSaturating<float, sbyte>(scaled, codes);
+        if (rented is not null)
         {
-            codes[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] * inverse), -127f, 127f);
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
         }
 
         return max / 127f;
