@@ -17,6 +17,7 @@ internal sealed partial class VamanaIndex
     private readonly Dictionary<long, int> _slotOfRowid = [];
     private bool[] _dirtyFlags = [];
     private int _medoidBasis;
+    private long? _maxRowId;
 
     public VamanaIndex(GraphOptions options, NodeStore nodes)
     {
@@ -56,15 +57,24 @@ internal sealed partial class VamanaIndex
 
     public bool TryGetSlot(long rowid, out int slot) => _slotOfRowid.TryGetValue(rowid, out slot);
 
+    /// <summary>
+    /// The largest rowid present (0 when empty), as SQLite picks max(rowid) + 1 for an INSERT without one. Kept as
+    /// rows arrive; only deleting the largest makes the next call scan, so a bulk load without rowids stays linear.
+    /// </summary>
     public long MaxRowId()
     {
-        var max = 0L;
-        foreach (var rowid in _slotOfRowid.Keys)
+        if (_maxRowId is null)
         {
-            max = Math.Max(max, rowid);
+            var max = 0L;
+            foreach (var rowid in _slotOfRowid.Keys)
+            {
+                max = Math.Max(max, rowid);
+            }
+
+            _maxRowId = max;
         }
 
-        return max;
+        return _maxRowId.Value;
     }
 
     /// <summary>Rebuilds the bookkeeping after the storage layer filled <see cref="Nodes"/>.</summary>
@@ -73,6 +83,7 @@ internal sealed partial class VamanaIndex
         Entry = entry;
         Seeds = seeds;
         _slotOfRowid.Clear();
+        _maxRowId = null;
         _pending.Clear();
         _free.Clear();
         DeletedCount = 0;
@@ -124,6 +135,10 @@ internal sealed partial class VamanaIndex
         Nodes.SetHeader(slot, rowid, NodeState.Pending);
         Nodes.SetNeighbors(slot, []);
         _slotOfRowid.Add(rowid, slot);
+        if (_maxRowId is { } max && rowid > max)
+        {
+            _maxRowId = rowid;
+        }
         _pending.Add(slot);
         MarkDirty(slot);
         return slot;
@@ -138,6 +153,11 @@ internal sealed partial class VamanaIndex
         if (!_slotOfRowid.Remove(rowid, out var slot))
         {
             return;
+        }
+
+        if (rowid == _maxRowId)
+        {
+            _maxRowId = null;
         }
 
         if (Nodes.State(slot) == NodeState.Pending)

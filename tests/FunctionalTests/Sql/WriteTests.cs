@@ -75,6 +75,31 @@ public sealed class WriteTests : DatabaseTest
     }
 
     [Fact]
+    public void Inserts_without_rowid_follow_the_largest_rowid_as_sqlite_does()
+    {
+        using var c = WithRows(10, 4, out _);
+        using (var transaction = c.BeginTransaction())
+        {
+            // A bulk load without rowids: each one is the largest so far plus one.
+            for (var i = 0; i < 2000; i++)
+            {
+                c.Execute("INSERT INTO idx(vector) VALUES ($v)", ("$v", DiskAnnVector.ToBlob([i, 1, 2, 3])));
+            }
+
+            transaction.Commit();
+        }
+
+        Assert.Equal(2010L, c.Scalar("SELECT max(rowid) FROM idx"));
+        Assert.Equal(2010L, c.Count("idx"));
+
+        // Deleting the largest rowid makes the next one follow the new largest, as for an ordinary rowid table.
+        c.Execute("DELETE FROM idx WHERE rowid >= 2005");
+        c.Execute("INSERT INTO idx(vector) VALUES ($v)", ("$v", DiskAnnVector.ToBlob([5, 5, 5, 5])));
+        Assert.Equal(2005L, c.Scalar("SELECT last_insert_rowid()"));
+        AssertIntact(c);
+    }
+
+    [Fact]
     public void Update_relinks_the_node_under_its_new_vector()
     {
         using var c = WithRows(1000, 8, out var vectors, "l2");
