@@ -34,6 +34,7 @@ internal sealed class ShadowStorage : IDisposable
     private SqliteStatement? _insertGraphChunk;
     private SqliteStatement? _setConfig;
     private SqliteStatement? _selectChunk;
+    private SqliteStatement? _selectGeneration;
     private int _storedChunks;
 
     public ShadowStorage(nint db, string schema, string table)
@@ -445,6 +446,26 @@ internal sealed class ShadowStorage : IDisposable
         }
     }
 
+    /// <summary>
+    /// The index's generation: a counter every transaction that writes the index raises (key <c>generation</c>,
+    /// 0 when absent). PRAGMA data_version changes on any commit to the database file, this only when the index
+    /// changed, so a connection keeps its cache when another one writes other tables.
+    /// </summary>
+    public long ReadGeneration()
+    {
+        _selectGeneration ??= new SqliteStatement(_db, $"SELECT value FROM {Name("config")} WHERE key = 'generation'");
+        try
+        {
+            return _selectGeneration.Step() ? _selectGeneration.Int64(0) : 0;
+        }
+        finally
+        {
+            _selectGeneration.Reset();
+        }
+    }
+
+    public void WriteGeneration(long generation) => SetConfig("generation", generation);
+
     /// <summary>The stored search seeds (int32 slots), empty if none are stored.</summary>
     public int[] ReadSeeds(int slotCount)
     {
@@ -483,5 +504,6 @@ internal sealed class ShadowStorage : IDisposable
         _insertGraphChunk?.Dispose();
         _setConfig?.Dispose();
         _selectChunk?.Dispose();
+        _selectGeneration?.Dispose();
     }
 }

@@ -20,6 +20,8 @@ internal sealed class DiskAnnTable : IDisposable
     private readonly List<long> _savepoints = [];
     private VamanaIndex? _index;
     private long _dataVersion;
+    private long _generation;
+    private bool _generationRaised;
     private long _changes;
     private long _changesAtBegin;
     private byte[] _allowed = [];
@@ -53,7 +55,14 @@ internal sealed class DiskAnnTable : IDisposable
             var version = _storage.DataVersion();
             if (_index is null || version != _dataVersion)
             {
-                _index = Load();
+                // Another connection committed: reload only if it changed this index, not some other table.
+                var generation = _storage.ReadGeneration();
+                if (_index is null || generation != _generation)
+                {
+                    _index = Load();
+                    _generation = generation;
+                }
+
                 _dataVersion = version;
             }
 
@@ -383,6 +392,11 @@ internal sealed class DiskAnnTable : IDisposable
             }
 
             _storage.WriteDirty(index);
+
+            // Tell other connections' caches that the index changed (see ShadowStorage.ReadGeneration).
+            _generation = _storage.ReadGeneration() + 1;
+            _storage.WriteGeneration(_generation);
+            _generationRaised = true;
         }
         catch
         {
@@ -399,6 +413,7 @@ internal sealed class DiskAnnTable : IDisposable
 
     public void Commit()
     {
+        _generationRaised = false;
         _storage.CloseBlobs();
         _savepoints.Clear();
         _changesAtBegin = _changes;
@@ -408,10 +423,14 @@ internal sealed class DiskAnnTable : IDisposable
     {
         _storage.CloseBlobs();
         _savepoints.Clear();
-        if (_changes != _changesAtBegin)
+
+        // A generation raised in xSync and rolled back is not the stored one: forget the cache with it.
+        if (_changes != _changesAtBegin || _generationRaised)
         {
             _index = null;
         }
+
+        _generationRaised = false;
 
         _changesAtBegin = _changes;
     }

@@ -114,6 +114,49 @@ public sealed class TransactionTests : DatabaseTest
         writer.Execute("DELETE FROM idx WHERE rowid = 500");
         Assert.NotEqual(500L, reader.Knn("idx", far, 1)[0].RowId);
     }
+
+    [Fact]
+    public void Only_commits_that_change_the_index_raise_its_generation_and_readers_follow_them()
+    {
+        using var writer = Db.Open(wal: true);
+        writer.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=4, metric=l2)");
+        writer.Execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)");
+        writer.InsertAll("idx", SqlHelpers.Clustered(100, 4, seed: 34));
+        long Generation() => (long)writer.Scalar("SELECT value FROM idx_config WHERE key = 'generation'")!;
+        var afterLoad = Generation();
+        Assert.True(afterLoad >= 1);
+
+        using var reader = Db.Open(wal: true);
+        var far = new float[] { 100, 100, 100, 100 };
+        Assert.NotEqual(600L, reader.Knn("idx", far, 1)[0].RowId);
+
+        // A commit to another table changes PRAGMA data_version for the reader, but not the index's generation:
+        // the reader keeps its cache, and its answers stay right.
+        writer.Execute("INSERT INTO notes(body) VALUES ('unrelated')");
+        Assert.Equal(afterLoad, Generation());
+        Assert.NotEqual(600L, reader.Knn("idx", far, 1)[0].RowId);
+        Assert.Equal(100L, reader.Count("idx"));
+
+        // A commit that writes the index raises it, and the reader reloads.
+        writer.Execute("INSERT INTO idx(rowid, vector) VALUES (600, $v)", ("$v", DiskAnnVector.ToBlob(far)));
+        Assert.Equal(afterLoad + 1, Generation());
+        Assert.Equal(600L, reader.Knn("idx", far, 1)[0].RowId);
+
+        // Both in one transaction: still seen.
+        writer.Execute("BEGIN");
+        writer.Execute("INSERT INTO notes(body) VALUES ('and the index')");
+        writer.Execute("DELETE FROM idx WHERE rowid = 600");
+        writer.Execute("COMMIT");
+        Assert.NotEqual(600L, reader.Knn("idx", far, 1)[0].RowId);
+
+        // A rolled-back write leaves the generation, and the reader, as they were.
+        writer.Execute("BEGIN");
+        writer.Execute("INSERT INTO idx(rowid, vector) VALUES (601, $v)", ("$v", DiskAnnVector.ToBlob(far)));
+        writer.Execute("ROLLBACK");
+        Assert.Equal(afterLoad + 2, Generation());
+        Assert.NotEqual(601L, reader.Knn("idx", far, 1)[0].RowId);
+        Assert.NotEqual(601L, writer.Knn("idx", far, 1)[0].RowId);
+    }
 }
 
 internal static class TransactionTestExtensions
