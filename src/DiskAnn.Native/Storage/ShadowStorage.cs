@@ -35,6 +35,10 @@ internal sealed class ShadowStorage : IDisposable
     private SqliteStatement? _setConfig;
     private SqliteStatement? _selectChunk;
     private SqliteStatement? _selectGeneration;
+
+    // What this connection's open transaction wrote, for the change log other connections refresh from.
+    private readonly HashSet<int> _writtenChunks = [];
+    private bool _chunksDropped;
     private int _storedChunks;
 
     public ShadowStorage(nint db, string schema, string table)
@@ -224,26 +228,7 @@ internal sealed class ShadowStorage : IDisposable
                     throw Corrupt($"graph chunk {chunk} is missing or has {data.Length} bytes instead of {chunkSlots * recordBytes}");
                 }
 
-                for (var i = 0; i < chunkSlots; i++)
-                {
-                    var slot = (chunk * chunkSlots) + i;
-                    var record = data.Slice(i * recordBytes, recordBytes);
-                    var state = (NodeState)record[8];
-                    int degree = BinaryPrimitives.ReadUInt16LittleEndian(record[10..]);
-                    if (state > NodeState.Deleted || degree > nodes.Capacity)
-                    {
-                        throw Corrupt($"slot {slot} has state {(int)state} and degree {degree}");
-                    }
-
-                    for (var j = 0; j < degree; j++)
-                    {
-                        neighbors[j] = BinaryPrimitives.ReadInt32LittleEndian(record[(RecordHeaderBytes + (4 * j))..]);
-                    }
-
-                    nodes.SetHeader(slot, BinaryPrimitives.ReadInt64LittleEndian(record), state);
-                    nodes.SetNeighbors(slot, neighbors.AsSpan(0, degree));
-                }
-
+                LoadGraphChunk(nodes, chunk, data, neighbors);
                 graphChunks++;
             }
         }
@@ -254,6 +239,86 @@ internal sealed class ShadowStorage : IDisposable
         }
 
         return (nodes, entry);
+    }
+
+    /// <summary>Sets every slot's record of one graph chunk from its stored BLOB.</summary>
+    private void LoadGraphChunk(NodeStore nodes, int chunk, ReadOnlySpan<byte> data, int[] neighbors)
+    {
+        var chunkSlots = nodes.ChunkSlots;
+        var recordBytes = RecordBytes(nodes.Capacity);
+        for (var i = 0; i < chunkSlots; i++)
+        {
+            var slot = (chunk * chunkSlots) + i;
+            var record = data.Slice(i * recordBytes, recordBytes);
+            var state = (NodeState)record[8];
+            int degree = BinaryPrimitives.ReadUInt16LittleEndian(record[10..]);
+            if (state > NodeState.Deleted || degree > nodes.Capacity)
+            {
+                throw Corrupt($"slot {slot} has state {(int)state} and degree {degree}");
+            }
+
+            for (var j = 0; j < degree; j++)
+            {
+                neighbors[j] = BinaryPrimitives.ReadInt32LittleEndian(record[(RecordHeaderBytes + (4 * j))..]);
+            }
+
+            nodes.SetHeader(slot, BinaryPrimitives.ReadInt64LittleEndian(record), state);
+            nodes.SetNeighbors(slot, neighbors.AsSpan(0, degree));
+        }
+    }
+
+    /// <summary>
+    /// Brings a loaded (unbudgeted) store up to date by reading back only the given chunks, those other
+    /// connections' commits wrote (<see cref="TryReadChanges"/>), and gives the stored entry point. False when
+    /// the stored chunks do not match what the refresh produced: the caller reloads everything.
+    /// </summary>
+    public bool TryRefresh(GraphOptions options, NodeStore nodes, IReadOnlyCollection<int> chunks, out int entry)
+    {
+        int chunkSlots;
+        (chunkSlots, entry) = ReadConfig(options);
+        if (chunkSlots != nodes.ChunkSlots || nodes.Paged)
+        {
+            return false;
+        }
+
+        var vectorBytes = chunkSlots * nodes.StoredVectorBytes;
+        var recordBytes = RecordBytes(nodes.Capacity);
+        var neighbors = new int[nodes.Capacity];
+        using var vectors = new SqliteStatement(_db, $"SELECT data FROM {Name("vectors")} WHERE id = ?1");
+        using var graph = new SqliteStatement(_db, $"SELECT data FROM {Name("graph")} WHERE id = ?1");
+
+        // Every new chunk first: a record read early may point at a slot of a chunk read later.
+        if (chunks.Count > 0)
+        {
+            nodes.EnsureSlots((chunks.Max() + 1) * chunkSlots);
+        }
+
+        foreach (var chunk in chunks.Order())
+        {
+            vectors.Bind(1, chunk);
+            graph.Bind(1, chunk);
+            var vectorData = vectors.Step() ? vectors.Blob(0) : [];
+            var graphData = graph.Step() ? graph.Blob(0) : [];
+            if (vectorData.Length != vectorBytes || graphData.Length != chunkSlots * recordBytes)
+            {
+                throw Corrupt($"chunk {chunk} is missing or has {vectorData.Length}/{graphData.Length} bytes instead of {vectorBytes}/{chunkSlots * recordBytes}");
+            }
+
+            nodes.LoadVectorChunk(chunk, vectorData);
+            LoadGraphChunk(nodes, chunk, graphData, neighbors);
+            vectors.Reset();
+            graph.Reset();
+        }
+
+        using var count = new SqliteStatement(_db, $"SELECT count(*) FROM {Name("vectors")}");
+        count.Step();
+        if (count.Int64(0) != nodes.ChunkCount)
+        {
+            return false;
+        }
+
+        _storedChunks = nodes.ChunkCount;
+        return true;
     }
 
     private static string Name(VectorEncoding encoding) => encoding switch
@@ -294,6 +359,7 @@ internal sealed class ShadowStorage : IDisposable
         var chunk = slot / nodes.ChunkSlots;
         var within = slot % nodes.ChunkSlots;
         var length = nodes.StoredVectorBytes;
+        _writtenChunks.Add(chunk);
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -378,6 +444,7 @@ internal sealed class ShadowStorage : IDisposable
             }
 
             _graphBlob.Write(first / nodes.ChunkSlots, span, (first % nodes.ChunkSlots) * recordBytes);
+            _writtenChunks.Add(first / nodes.ChunkSlots);
         }
         finally
         {
@@ -401,6 +468,7 @@ internal sealed class ShadowStorage : IDisposable
         }
 
         _storedChunks = nodes.ChunkCount;
+        _chunksDropped = true;
     }
 
     /// <summary>Adds zero-filled chunk rows for chunks that exist in memory but not yet on disk.</summary>
@@ -411,6 +479,7 @@ internal sealed class ShadowStorage : IDisposable
             _insertChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("vectors")}(id, data) VALUES (?1, zeroblob(?2))");
             _insertGraphChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("graph")}(id, data) VALUES (?1, zeroblob(?2))");
             _insertChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * nodes.StoredVectorBytes);
+            _writtenChunks.Add(_storedChunks);
             _insertGraphChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * RecordBytes(nodes.Capacity));
             try
             {
@@ -464,7 +533,79 @@ internal sealed class ShadowStorage : IDisposable
         }
     }
 
-    public void WriteGeneration(long generation) => SetConfig("generation", generation);
+    /// <summary>
+    /// Raises the generation to <paramref name="generation"/> and logs which chunks this transaction wrote under
+    /// <c>changes:&lt;generation&gt;</c> (a BLOB of int32 chunk numbers; -1 = reload everything), keeping the
+    /// last <see cref="LoggedGenerations"/> entries.
+    /// </summary>
+    public void WriteGeneration(long generation)
+    {
+        SetConfig("generation", generation);
+        var chunks = _chunksDropped ? [-1] : _writtenChunks.ToArray();
+        var blob = new byte[chunks.Length * sizeof(int)];
+        for (var i = 0; i < chunks.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(blob.AsSpan(i * sizeof(int)), chunks[i]);
+        }
+
+        SetConfig(ChangesKey(generation), blob);
+        using (var prune = new SqliteStatement(_db, $"DELETE FROM {Name("config")} WHERE key = ?1"))
+        {
+            prune.Bind(1, ChangesKey(generation - LoggedGenerations)).Step();
+        }
+
+        ForgetChanges();
+    }
+
+    /// <summary>How many commits back a connection can catch up by reading only the chunks they wrote.</summary>
+    public const int LoggedGenerations = 64;
+
+    private static string ChangesKey(long generation) => "changes:" + generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Called when the transaction ends without logging (rolled back, or nothing to commit).</summary>
+    public void ForgetChanges()
+    {
+        _writtenChunks.Clear();
+        _chunksDropped = false;
+    }
+
+    /// <summary>
+    /// The chunks written by the commits after generation <paramref name="from"/> up to <paramref name="to"/>, or
+    /// false when the log does not cover them all (too old, or a commit that dropped chunks): reload everything then.
+    /// </summary>
+    public bool TryReadChanges(long from, long to, HashSet<int> chunks)
+    {
+        if (to <= from || to - from > LoggedGenerations)
+        {
+            return false;
+        }
+
+        using var select = new SqliteStatement(_db, $"SELECT value FROM {Name("config")} WHERE key = ?1");
+        for (var generation = from + 1; generation <= to; generation++)
+        {
+            select.Bind(1, ChangesKey(generation));
+            if (!select.Step())
+            {
+                return false;
+            }
+
+            var blob = select.Blob(0);
+            for (var i = 0; i + sizeof(int) <= blob.Length; i += sizeof(int))
+            {
+                var chunk = BinaryPrimitives.ReadInt32LittleEndian(blob[i..]);
+                if (chunk < 0)
+                {
+                    return false;
+                }
+
+                chunks.Add(chunk);
+            }
+
+            select.Reset();
+        }
+
+        return true;
+    }
 
     /// <summary>The stored search seeds (int32 slots), empty if none are stored.</summary>
     public int[] ReadSeeds(int slotCount)

@@ -55,11 +55,16 @@ internal sealed class DiskAnnTable : IDisposable
             var version = _storage.DataVersion();
             if (_index is null || version != _dataVersion)
             {
-                // Another connection committed: reload only if it changed this index, not some other table.
+                // Another connection committed: reload only if it changed this index, not some other table, and
+                // then only the chunks its commits wrote when the change log covers them.
                 var generation = _storage.ReadGeneration();
                 if (_index is null || generation != _generation)
                 {
-                    _index = Load();
+                    if (_index is null || !TryRefresh(_index, generation))
+                    {
+                        _index = Load();
+                    }
+
                     _generation = generation;
                 }
 
@@ -67,6 +72,31 @@ internal sealed class DiskAnnTable : IDisposable
             }
 
             return _index;
+        }
+    }
+
+    private bool TryRefresh(VamanaIndex index, long generation)
+    {
+        var chunks = new HashSet<int>();
+        if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(_generation, generation, chunks))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!_storage.TryRefresh(Options, index.Nodes, chunks, out var entry))
+            {
+                return false;
+            }
+
+            index.AfterLoad(entry, _storage.ReadSeeds(index.Nodes.SlotCount));
+            return true;
+        }
+        catch (Exception)
+        {
+            // Half-refreshed memory is not trusted: the caller reloads it all (and meets any real fault there).
+            return false;
         }
     }
 
@@ -414,6 +444,7 @@ internal sealed class DiskAnnTable : IDisposable
     public void Commit()
     {
         _generationRaised = false;
+        _storage.ForgetChanges();
         _storage.CloseBlobs();
         _savepoints.Clear();
         _changesAtBegin = _changes;
@@ -431,7 +462,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
 
         _generationRaised = false;
-
+        _storage.ForgetChanges();
         _changesAtBegin = _changes;
     }
 

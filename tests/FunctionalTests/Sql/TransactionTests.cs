@@ -116,6 +116,57 @@ public sealed class TransactionTests : DatabaseTest
     }
 
     [Fact]
+    public void A_reader_that_refreshes_from_the_change_log_answers_as_a_fresh_connection_after_every_commit()
+    {
+        var vectors = SqlHelpers.Clustered(1200, 8, seed: 35);
+        var queries = SqlHelpers.Clustered(15, 8, seed: 36);
+        using var writer = Db.Open(wal: true);
+        writer.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=8, metric=l2, max_degree=8)");
+        writer.InsertAll("idx", vectors.Take(600).ToList());
+        using var reader = Db.Open(wal: true);
+        Assert.Equal(600L, reader.Count("idx"));
+
+        var random = new Random(37);
+        var next = 601L;
+        for (var round = 0; round < 24; round++)
+        {
+            writer.Execute("BEGIN");
+            switch (round % 6)
+            {
+                case 0: // grow into new chunks
+                    writer.InsertEach(vectors.Skip((int)next - 1).Take(100).ToList(), next);
+                    next += 100;
+                    break;
+                case 1:
+                    writer.Execute("DELETE FROM idx WHERE rowid % 7 = $r", ("$r", (long)random.Next(7)));
+                    break;
+                case 2:
+                    writer.Execute("UPDATE idx SET vector = $v WHERE rowid = (SELECT max(rowid) FROM idx)", ("$v", DiskAnnVector.ToBlob(queries[round % queries.Length])));
+                    break;
+                case 3:
+                    writer.InsertEach([SqlHelpers.Gaussian(random, 8, 3)], next++);
+                    break;
+                case 4:
+                    writer.Execute("INSERT INTO idx(idx) VALUES ('rebuild')");
+                    break;
+                default:
+                    writer.Execute("INSERT INTO idx(idx) VALUES ('optimize')"); // compaction drops chunks: a whole reload
+                    break;
+            }
+
+            writer.Execute("COMMIT");
+            using var fresh = Db.Open(wal: true);
+            Assert.Equal(fresh.Count("idx"), reader.Count("idx"));
+            foreach (var query in queries)
+            {
+                Assert.Equal(fresh.Knn("idx", query, 10), reader.Knn("idx", query, 10));
+            }
+        }
+
+        reader.Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+    }
+
+    [Fact]
     public void Only_commits_that_change_the_index_raise_its_generation_and_readers_follow_them()
     {
         using var writer = Db.Open(wal: true);
