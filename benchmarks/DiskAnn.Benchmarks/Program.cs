@@ -6,7 +6,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | all
+        commands: sql | compare | writes | refresh | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
@@ -55,6 +55,9 @@ switch (command)
     case "efcore":
         EfCoreBench.Run(context);
         break;
+    case "refresh":
+        RefreshBench.Run(context);
+        break;
     case "compressed":
         CompressedBench.Run(context);
         break;
@@ -67,6 +70,7 @@ switch (command)
         BuildQualityBench.Run(context);
         FilteredBench.Run(context);
         WritesBench.Run(context);
+        RefreshBench.Run(context);
         ChurnBench.Run(context);
         EfCoreBench.Run(context);
         ScaleBench.Run(context);
