@@ -38,6 +38,7 @@ internal sealed class ShadowStorage : IDisposable
 
     // What this connection's open transaction wrote, for the change log other connections refresh from.
     private readonly HashSet<int> _writtenChunks = [];
+    private readonly HashSet<int> _writtenVectorChunks = [];
     private bool _chunksDropped;
     private int _storedChunks;
 
@@ -272,7 +273,7 @@ internal sealed class ShadowStorage : IDisposable
     /// connections' commits wrote (<see cref="TryReadChanges"/>), and gives the stored entry point. False when
     /// the stored chunks do not match what the refresh produced: the caller reloads everything.
     /// </summary>
-    public bool TryRefresh(GraphOptions options, NodeStore nodes, IReadOnlyCollection<int> chunks, out int entry)
+    public bool TryRefresh(GraphOptions options, NodeStore nodes, IReadOnlyCollection<int> chunks, IReadOnlySet<int> vectorChunks, out int entry)
     {
         int chunkSlots;
         (chunkSlots, entry) = ReadConfig(options);
@@ -295,16 +296,26 @@ internal sealed class ShadowStorage : IDisposable
 
         foreach (var chunk in chunks.Order())
         {
-            vectors.Bind(1, chunk);
-            graph.Bind(1, chunk);
-            var vectorData = vectors.Step() ? vectors.Blob(0) : [];
-            var graphData = graph.Step() ? graph.Blob(0) : [];
-            if (vectorData.Length != vectorBytes || graphData.Length != chunkSlots * recordBytes)
+            // Vectors only where the commit wrote vectors (new rows): most chunks only gained or lost edges.
+            if (vectorChunks.Contains(chunk))
             {
-                throw Corrupt($"chunk {chunk} is missing or has {vectorData.Length}/{graphData.Length} bytes instead of {vectorBytes}/{chunkSlots * recordBytes}");
+                vectors.Bind(1, chunk);
+                var vectorData = vectors.Step() ? vectors.Blob(0) : [];
+                if (vectorData.Length != vectorBytes)
+                {
+                    throw Corrupt($"vector chunk {chunk} is missing or has {vectorData.Length} bytes instead of {vectorBytes}");
+                }
+
+                nodes.LoadVectorChunk(chunk, vectorData);
             }
 
-            nodes.LoadVectorChunk(chunk, vectorData);
+            graph.Bind(1, chunk);
+            var graphData = graph.Step() ? graph.Blob(0) : [];
+            if (graphData.Length != chunkSlots * recordBytes)
+            {
+                throw Corrupt($"graph chunk {chunk} is missing or has {graphData.Length} bytes instead of {chunkSlots * recordBytes}");
+            }
+
             LoadGraphChunk(nodes, chunk, graphData, neighbors);
             vectors.Reset();
             graph.Reset();
@@ -360,6 +371,7 @@ internal sealed class ShadowStorage : IDisposable
         var within = slot % nodes.ChunkSlots;
         var length = nodes.StoredVectorBytes;
         _writtenChunks.Add(chunk);
+        _writtenVectorChunks.Add(chunk);
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -480,6 +492,7 @@ internal sealed class ShadowStorage : IDisposable
             _insertGraphChunk ??= new SqliteStatement(_db, $"INSERT INTO {Name("graph")}(id, data) VALUES (?1, zeroblob(?2))");
             _insertChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * nodes.StoredVectorBytes);
             _writtenChunks.Add(_storedChunks);
+            _writtenVectorChunks.Add(_storedChunks);
             _insertGraphChunk.Bind(1, _storedChunks).Bind(2, (long)nodes.ChunkSlots * RecordBytes(nodes.Capacity));
             try
             {
@@ -541,7 +554,8 @@ internal sealed class ShadowStorage : IDisposable
     public void WriteGeneration(long generation)
     {
         SetConfig("generation", generation);
-        var chunks = _chunksDropped ? [-1] : _writtenChunks.ToArray();
+        // A chunk c whose records changed is logged as c; one whose vectors changed too as -(c + 2).
+        var chunks = _chunksDropped ? [-1] : _writtenChunks.Select(c => _writtenVectorChunks.Contains(c) ? -(c + 2) : c).ToArray();
         var blob = new byte[chunks.Length * sizeof(int)];
         for (var i = 0; i < chunks.Length; i++)
         {
@@ -566,6 +580,7 @@ internal sealed class ShadowStorage : IDisposable
     public void ForgetChanges()
     {
         _writtenChunks.Clear();
+        _writtenVectorChunks.Clear();
         _chunksDropped = false;
     }
 
@@ -573,7 +588,7 @@ internal sealed class ShadowStorage : IDisposable
     /// The chunks written by the commits after generation <paramref name="from"/> up to <paramref name="to"/>, or
     /// false when the log does not cover them all (too old, or a commit that dropped chunks): reload everything then.
     /// </summary>
-    public bool TryReadChanges(long from, long to, HashSet<int> chunks)
+    public bool TryReadChanges(long from, long to, HashSet<int> chunks, HashSet<int> vectorChunks)
     {
         if (to <= from || to - from > LoggedGenerations)
         {
@@ -593,9 +608,15 @@ internal sealed class ShadowStorage : IDisposable
             for (var i = 0; i + sizeof(int) <= blob.Length; i += sizeof(int))
             {
                 var chunk = BinaryPrimitives.ReadInt32LittleEndian(blob[i..]);
-                if (chunk < 0)
+                if (chunk == -1)
                 {
                     return false;
+                }
+
+                if (chunk < 0)
+                {
+                    chunk = -chunk - 2;
+                    vectorChunks.Add(chunk);
                 }
 
                 chunks.Add(chunk);

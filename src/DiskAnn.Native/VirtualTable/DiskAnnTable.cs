@@ -78,14 +78,15 @@ internal sealed class DiskAnnTable : IDisposable
     private bool TryRefresh(VamanaIndex index, long generation)
     {
         var chunks = new HashSet<int>();
-        if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(_generation, generation, chunks))
+        var vectorChunks = new HashSet<int>();
+        if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(_generation, generation, chunks, vectorChunks))
         {
             return false;
         }
 
         try
         {
-            if (!_storage.TryRefresh(Options, index.Nodes, chunks, out var entry))
+            if (!_storage.TryRefresh(Options, index.Nodes, chunks, vectorChunks, out var entry))
             {
                 return false;
             }
