@@ -8,5 +8,5 @@ internal sealed record GraphOptions(
     int BuildListSize,    // L at insert
     float Alpha,          // RobustPrune's alpha
     int SearchListSize,   // L at query, unless the query says otherwise
-    VectorEncoding Encoding = VectorEncoding.Float32,
+    DiskAnnQuantization Quantization = DiskAnnQuantization.None,
     int CacheSizeMb = 0); // vectors held in memory per connection, 0 = all (NodeStore.Cache.cs)

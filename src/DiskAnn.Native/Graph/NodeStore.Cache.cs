@@ -111,7 +111,7 @@ internal sealed partial class NodeStore
     private void AllocateChunk(int chunk, bool vectors)
     {
         // Pinned (allocated on the pinned object heap) so Prefetch can take a vector's address.
-        if (_hasCodes && !_int8 && _codeChunks[chunk] is null)
+        if (!_int8 && _codeChunks[chunk] is null)
         {
             _codeChunks[chunk] = GC.AllocateArray<sbyte>(ChunkSlots * Dimension, pinned: true);
         }

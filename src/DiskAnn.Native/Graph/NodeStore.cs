@@ -22,9 +22,6 @@ internal sealed partial class NodeStore
     private readonly List<int[]> _neighborChunks = [];
     private readonly DiskAnnMetric _metric;
     private readonly bool _int8;
-
-    // Codes held beside float32 vectors to navigate with (see NavigatesWithCodes); always true for int8.
-    private bool _hasCodes;
     private long[] _rowids = [];
     private NodeState[] _states = [];
     private ushort[] _degrees = [];
@@ -35,11 +32,11 @@ internal sealed partial class NodeStore
     private int[] _inDegrees = [];
 
     public NodeStore(GraphOptions options, int chunkSlots)
-        : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Encoding)
+        : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Quantization)
     {
     }
 
-    public NodeStore(int dimension, int maxDegree, int chunkSlots, DiskAnnMetric metric, VectorEncoding encoding)
+    public NodeStore(int dimension, int maxDegree, int chunkSlots, DiskAnnMetric metric, DiskAnnQuantization quantization)
     {
         if (chunkSlots <= 0 || (chunkSlots & (chunkSlots - 1)) != 0)
         {
@@ -49,9 +46,8 @@ internal sealed partial class NodeStore
         Dimension = dimension;
         MaxDegree = maxDegree;
         _metric = metric;
-        Encoding = encoding;
-        _int8 = encoding == VectorEncoding.Int8;
-        _hasCodes = true;
+        Quantization = quantization;
+        _int8 = quantization == DiskAnnQuantization.Int8;
         Capacity = maxDegree + ((maxDegree + 1) / 2);
         ChunkSlots = chunkSlots;
         _chunkShift = System.Numerics.BitOperations.Log2((uint)chunkSlots);
@@ -60,22 +56,22 @@ internal sealed partial class NodeStore
 
     public int Dimension { get; }
 
-    public VectorEncoding Encoding { get; }
+    public DiskAnnQuantization Quantization { get; }
 
     /// <summary>
-    /// True when a float32 store also keeps int8 codes of its vectors, in memory only, and graph search and
-    /// construction compare codes (a quarter of the bytes to read, integer arithmetic for node pairs), while the
-    /// final candidates are re-ranked with the float32 vectors (<see cref="ExactDistance"/>): DiskANN's split
-    /// between compressed vectors to navigate and full ones to rank. It costs a quarter more memory; a budgeted
-    /// store does without it (<see cref="UseBudget"/>).
+    /// True for a float32 store. Every store navigates with int8 codes (graph search and construction compare
+    /// codes: a quarter of the bytes to read, integer arithmetic for node pairs); a float32 store keeps them in
+    /// memory only, beside its vectors, and re-ranks the final candidates with the float32 vectors
+    /// (<see cref="ExactDistance"/>): DiskANN's split between compressed vectors to navigate and full ones to
+    /// rank, at a quarter more memory. An int8 store's codes are its vectors.
     /// </summary>
-    public bool NavigatesWithCodes => _hasCodes && !_int8;
+    public bool NavigatesWithCodes => !_int8;
 
     /// <summary>Bytes of one slot's vector in the vectors shadow table: float32 values, or a float32 scale and int8 codes.</summary>
-    public int StoredVectorBytes => StoredBytes(Dimension, Encoding);
+    public int StoredVectorBytes => StoredBytes(Dimension, Quantization);
 
-    public static int StoredBytes(int dimension, VectorEncoding encoding)
-        => encoding == VectorEncoding.Int8 ? sizeof(float) + dimension : dimension * sizeof(float);
+    public static int StoredBytes(int dimension, DiskAnnQuantization quantization)
+        => quantization == DiskAnnQuantization.Int8 ? sizeof(float) + dimension : dimension * sizeof(float);
 
     /// <summary>Slots whose last in-edge was removed (some may have gained one again since).</summary>
     public System.Collections.Concurrent.ConcurrentBag<int> Orphans { get; } = [];
@@ -102,7 +98,8 @@ internal sealed partial class NodeStore
 
     public NodeState State(int slot) => _states[slot];
 
-    public float InverseNorm(int slot) => _inverseNorms[slot];
+    /// <summary>1/|v| of the slot's vector: the float32 one, or for an int8 store its decoded codes.</summary>
+    public float InverseNorm(int slot) => _int8 ? _codeInverseNorms[slot] : _inverseNorms[slot];
 
     public int Degree(int slot) => _degrees[slot];
 
@@ -153,31 +150,15 @@ internal sealed partial class NodeStore
             return;
         }
 
-        byte* start;
-        int bytes;
-        if (_hasCodes)
+        // Navigation reads the codes.
+        var chunk = _codeChunks[slot >> _chunkShift];
+        if (chunk is null)
         {
-            var chunk = _codeChunks[slot >> _chunkShift];
-            if (chunk is null)
-            {
-                return;
-            }
-
-            start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension);
-            bytes = Math.Min(Dimension, 256);
-        }
-        else
-        {
-            var chunk = _vectorChunks[slot >> _chunkShift];
-            if (chunk is null)
-            {
-                return;
-            }
-
-            start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension * sizeof(float));
-            bytes = Math.Min(Dimension * sizeof(float), 256);
+            return;
         }
 
+        var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk)) + ((slot & _chunkMask) * Dimension);
+        var bytes = Math.Min(Dimension, 256);
         for (var offset = 0; offset < bytes; offset += 64)
         {
             Sse.Prefetch0(start + offset);
@@ -185,16 +166,12 @@ internal sealed partial class NodeStore
     }
 
     /// <summary>
-    /// The distance the graph is built with, between two stored nodes (see <see cref="VectorMath.GraphDistance(DiskAnnMetric, ReadOnlySpan{float}, float, ReadOnlySpan{float}, float)"/>).
-    /// For int8, an exact integer dot product of the codes, rescaled.
+    /// The distance the graph is built with, between two stored nodes (squared for l2, as
+    /// <see cref="VectorMath.GraphDistance(DiskAnnMetric, ReadOnlySpan{float}, float, ReadOnlySpan{float}, float)"/>):
+    /// an exact integer dot product of their codes, rescaled.
     /// </summary>
     public float Distance(int a, int b)
     {
-        if (!_hasCodes)
-        {
-            return VectorMath.GraphDistance(_metric, Vector(a), _inverseNorms[a], Vector(b), _inverseNorms[b]);
-        }
-
         var dot = Int8Math.Dot(Codes(a), Codes(b)) * (_scales[a] * _scales[b]);
         return _metric switch
         {
@@ -206,15 +183,10 @@ internal sealed partial class NodeStore
 
     /// <summary>
     /// The graph distance from a float32 query (its inverse norm precomputed for cosine) to a stored node, as
-    /// search navigates: against the codes when the store has them.
+    /// search navigates: against the node's codes.
     /// </summary>
     public float Distance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
     {
-        if (!_hasCodes)
-        {
-            return VectorMath.GraphDistance(_metric, query, queryInverseNorm, Vector(slot), _inverseNorms[slot]);
-        }
-
         return _metric switch
         {
             DiskAnnMetric.Cosine => Math.Max(0f, 1f - (Int8Math.Dot(query, Codes(slot)) * _scales[slot] * (queryInverseNorm * _codeInverseNorms[slot]))),
@@ -355,32 +327,19 @@ internal sealed partial class NodeStore
         ComputeNorms(slot);
     }
 
-    /// <summary>A float32 slot's codes for navigation, when the store keeps them.</summary>
-    private void EncodeNavigation(int slot)
-    {
-        if (_hasCodes)
-        {
-            _scales[slot] = Int8Math.Quantize(Vector(slot), CodeSpan(slot));
-        }
-    }
+    /// <summary>A float32 slot's codes for navigation.</summary>
+    private void EncodeNavigation(int slot) => _scales[slot] = Int8Math.Quantize(Vector(slot), CodeSpan(slot));
 
     /// <summary>Copies a vector (and its norms) from one slot to another, as stored.</summary>
     public void CopyVector(int from, int to)
     {
-        if (_int8)
-        {
-            Codes(from).CopyTo(CodeSpan(to));
-            _scales[to] = _scales[from];
-        }
-        else
+        if (!_int8)
         {
             Vector(from).CopyTo(VectorSpan(to));
-            if (_hasCodes)
-            {
-                Codes(from).CopyTo(CodeSpan(to));
-                _scales[to] = _scales[from];
-            }
         }
+
+        Codes(from).CopyTo(CodeSpan(to));
+        _scales[to] = _scales[from];
 
         _inverseNorms[to] = _inverseNorms[from];
         _squaredNorms[to] = _squaredNorms[from];
@@ -388,8 +347,8 @@ internal sealed partial class NodeStore
     }
 
     /// <summary>
-    /// The norms the distances need: 1/|v| of the float32 vector for cosine; and of the codes (decoded) their
-    /// |v|² for l2 and 1/|v| for cosine. An int8 store's vector is its decoded codes, so both inverse norms agree.
+    /// The norms the distances need: 1/|v| of a float32 vector for cosine (to re-rank), and of the codes (decoded)
+    /// their |v|² for l2 and 1/|v| for cosine (to navigate).
     /// </summary>
     private void ComputeNorms(int slot)
     {
@@ -398,17 +357,10 @@ internal sealed partial class NodeStore
             _inverseNorms[slot] = VectorMath.InverseNorm(Vector(slot));
         }
 
-        if (_hasCodes)
-        {
-            var codes = Codes(slot);
-            var squared = Int8Math.Dot(codes, codes) * _scales[slot] * _scales[slot];
-            _squaredNorms[slot] = squared;
-            _codeInverseNorms[slot] = squared > 0f ? 1f / MathF.Sqrt(squared) : 0f;
-            if (_int8)
-            {
-                _inverseNorms[slot] = _codeInverseNorms[slot];
-            }
-        }
+        var codes = Codes(slot);
+        var squared = Int8Math.Dot(codes, codes) * _scales[slot] * _scales[slot];
+        _squaredNorms[slot] = squared;
+        _codeInverseNorms[slot] = squared > 0f ? 1f / MathF.Sqrt(squared) : 0f;
     }
 
     public void SetNeighbors(int slot, ReadOnlySpan<int> neighbors)

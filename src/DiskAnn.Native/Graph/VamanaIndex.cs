@@ -191,7 +191,7 @@ internal sealed partial class VamanaIndex
     /// </summary>
     private ReadOnlySpan<float> NodeAsQuery(int slot, SearchScratch scratch, out float inverseNorm)
     {
-        if (Nodes.Encoding == VectorEncoding.Float32 && !Nodes.Paged)
+        if (Nodes.Quantization == DiskAnnQuantization.None && !Nodes.Paged)
         {
             inverseNorm = Nodes.InverseNorm(slot);
             return Nodes.Vector(slot);

@@ -35,6 +35,7 @@ internal sealed class ShadowStorage : IDisposable
     private SqliteStatement? _setConfig;
     private SqliteStatement? _selectChunk;
     private SqliteStatement? _selectGeneration;
+    private SqliteStatement? _pruneChanges;
 
     // What this connection's open transaction wrote, for the change log other connections refresh from.
     private readonly HashSet<int> _writtenChunks = [];
@@ -97,7 +98,7 @@ internal sealed class ShadowStorage : IDisposable
         Put("max_degree", options.MaxDegree);
         Put("chunk_slots", chunkSlots);
         Put("metric", (long)options.Metric);
-        Put("vector_encoding", (long)options.Encoding);
+        Put("vector_encoding", (long)options.Quantization);
         Put("entry", -1);
     }
 
@@ -154,11 +155,11 @@ internal sealed class ShadowStorage : IDisposable
                 $"diskann table \"{Table}\" uses storage format version {version}, but this build of DiskAnn reads versions {OldestReadableVersion} to {FormatVersion}; rebuild the index with a matching version");
         }
 
-        var encoding = (VectorEncoding)config.GetValueOrDefault("vector_encoding", (long)VectorEncoding.Float32);
-        if (encoding != options.Encoding)
+        var encoding = (DiskAnnQuantization)config.GetValueOrDefault("vector_encoding", (long)DiskAnnQuantization.None);
+        if (encoding != options.Quantization)
         {
             throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB,
-                $"diskann table \"{Table}\": its vectors are stored as {Name(encoding)} but its declaration says quantization={(options.Encoding == VectorEncoding.Int8 ? "int8" : "none")}");
+                $"diskann table \"{Table}\": its vectors are stored as {Name(encoding)} but its declaration says quantization={(options.Quantization == DiskAnnQuantization.Int8 ? "int8" : "none")}");
         }
 
         if (config.GetValueOrDefault("dimension") != options.Dimension || config.GetValueOrDefault("max_degree") != options.MaxDegree)
@@ -185,7 +186,7 @@ internal sealed class ShadowStorage : IDisposable
 
         // A budgeted float32 load reads each vector once, to derive the navigation codes, and keeps none; a
         // budgeted int8 load reads none (length(data) of a BLOB does not read its overflow pages).
-        var lengthOnly = lazy && options.Encoding == VectorEncoding.Int8;
+        var lengthOnly = lazy && options.Quantization == DiskAnnQuantization.Int8;
         using (var select = new SqliteStatement(_db, lengthOnly ? $"SELECT id, length(data) FROM {Name("vectors")} ORDER BY id" : $"SELECT id, data FROM {Name("vectors")} ORDER BY id"))
         {
             while (select.Step())
@@ -332,10 +333,10 @@ internal sealed class ShadowStorage : IDisposable
         return true;
     }
 
-    private static string Name(VectorEncoding encoding) => encoding switch
+    private static string Name(DiskAnnQuantization encoding) => encoding switch
     {
-        VectorEncoding.Float32 => "float32",
-        VectorEncoding.Int8 => "int8",
+        DiskAnnQuantization.None => "float32",
+        DiskAnnQuantization.Int8 => "int8",
         _ => $"unknown encoding {(int)encoding}",
     };
 
@@ -563,9 +564,16 @@ internal sealed class ShadowStorage : IDisposable
         }
 
         SetConfig(ChangesKey(generation), blob);
-        using (var prune = new SqliteStatement(_db, $"DELETE FROM {Name("config")} WHERE key = ?1"))
+
+        // Every commit that writes the index comes here: the statement is prepared once per connection.
+        _pruneChanges ??= new SqliteStatement(_db, $"DELETE FROM {Name("config")} WHERE key = ?1");
+        try
         {
-            prune.Bind(1, ChangesKey(generation - LoggedGenerations)).Step();
+            _pruneChanges.Bind(1, ChangesKey(generation - LoggedGenerations)).Step();
+        }
+        finally
+        {
+            _pruneChanges.Reset();
         }
 
         ForgetChanges();
@@ -667,5 +675,6 @@ internal sealed class ShadowStorage : IDisposable
         _setConfig?.Dispose();
         _selectChunk?.Dispose();
         _selectGeneration?.Dispose();
+        _pruneChanges?.Dispose();
     }
 }

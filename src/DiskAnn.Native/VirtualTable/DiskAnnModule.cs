@@ -115,7 +115,7 @@ internal static unsafe class DiskAnnModule
             SqliteApi.vtab_config_int(db, VTAB_CONSTRAINT_SUPPORT, 1);
             if (create)
             {
-                ShadowStorage.Create(db, schema, name, options, ShadowStorage.ChooseChunkSlots(NodeStore.StoredBytes(options.Dimension, options.Encoding), budgeted: options.CacheSizeMb > 0));
+                ShadowStorage.Create(db, schema, name, options, ShadowStorage.ChooseChunkSlots(NodeStore.StoredBytes(options.Dimension, options.Quantization), budgeted: options.CacheSizeMb > 0));
             }
 
             var table = new DiskAnnTable(db, schema, name, options);
@@ -275,7 +275,7 @@ internal static unsafe class DiskAnnModule
                     if (c.Index is not null && c.Index.TryGetSlot(c.RowIds[c.Position], out var slot))
                     {
                         var nodes = c.Index.Nodes;
-                        var vector = nodes.Encoding == VectorEncoding.Float32 ? nodes.Vector(slot) : Decoded(nodes, slot);
+                        var vector = nodes.Quantization == DiskAnnQuantization.None ? nodes.Vector(slot) : Decoded(nodes, slot);
                         if (BitConverter.IsLittleEndian)
                         {
                             fixed (float* p = vector)

@@ -84,13 +84,13 @@ internal static class TableOptions
             }
         }
 
-        var encoding = VectorEncoding.Float32;
+        var encoding = DiskAnnQuantization.None;
         if (values.TryGetValue("quantization", out var quantization))
         {
             encoding = quantization.ToLowerInvariant() switch
             {
-                "none" or "float32" => VectorEncoding.Float32,
-                "int8" => VectorEncoding.Int8,
+                "none" or "float32" => DiskAnnQuantization.None,
+                "int8" => DiskAnnQuantization.Int8,
                 _ => throw Fail($"diskann: option 'quantization' must be none or int8, got '{quantization}'"),
             };
         }
@@ -101,7 +101,7 @@ internal static class TableOptions
 
     /// <summary>The options as a CREATE argument list, for messages and for tools that rebuild the declaration.</summary>
     public static string Format(GraphOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Encoding == VectorEncoding.Int8 ? "int8" : "none")}, cache_size_mb={o.CacheSizeMb}");
+        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Quantization == DiskAnnQuantization.Int8 ? "int8" : "none")}, cache_size_mb={o.CacheSizeMb}");
 
     private static int Integer(string name, string text, int min, int max)
     {

@@ -11,7 +11,7 @@ public sealed class NodeStoreCacheTests
     [InlineData(true)]
     public void A_budgeted_store_holds_at_most_its_budget_and_reads_back_what_it_dropped(bool int8)
     {
-        var encoding = int8 ? VectorEncoding.Int8 : VectorEncoding.Float32;
+        var encoding = int8 ? DiskAnnQuantization.Int8 : DiskAnnQuantization.None;
         const int dimension = 16;
         const int chunkSlots = 8;
         const int chunks = 20;
@@ -37,7 +37,7 @@ public sealed class NodeStoreCacheTests
             }
         }
 
-        var chunkBytes = chunkSlots * dimension * (encoding == VectorEncoding.Int8 ? 1 : 4);
+        var chunkBytes = chunkSlots * dimension * (encoding == DiskAnnQuantization.Int8 ? 1 : 4);
         var budget = 3L * chunkBytes;
         var store = new NodeStore(dimension, 4, chunkSlots, DiskAnnMetric.Cosine, encoding);
         store.EnsureSlots(vectors.Length, resident: false);
