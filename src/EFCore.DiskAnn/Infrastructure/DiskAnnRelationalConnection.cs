@@ -7,18 +7,39 @@ namespace Microsoft.EntityFrameworkCore.Infrastructure;
 /// <summary>
 /// SQLite's relational connection, which also makes sure the <c>diskann</c> module is loaded on a connection the
 /// application opened itself (EF Core raises no "opened" event for it). EF Core calls <see cref="Open" /> before every
-/// command; when the module is already there the check is one weak-table lookup.
+/// command; when the module is already there the check is one weak-table lookup. Its rented commands are
+/// <see cref="DiskAnnRelationalCommand" />s, so a KNN query can run on a statement kept prepared.
 /// </summary>
 public class DiskAnnRelationalConnection : SqliteRelationalConnection
 {
+    private readonly RelationalCommandBuilderDependencies _commandDependencies;
+    private IRelationalCommand? _cachedCommand;
+
     /// <summary>Creates the connection.</summary>
     public DiskAnnRelationalConnection(
         RelationalConnectionDependencies dependencies,
         IRawSqlCommandBuilder rawSqlCommandBuilder,
-        IDiagnosticsLogger<DbLoggerCategory.Infrastructure> logger)
+        IDiagnosticsLogger<DbLoggerCategory.Infrastructure> logger,
+        RelationalCommandBuilderDependencies commandDependencies)
         : base(dependencies, rawSqlCommandBuilder, logger)
+        => _commandDependencies = commandDependencies;
+
+    /// <inheritdoc />
+    public override IRelationalCommand RentCommand()
     {
+        var command = _cachedCommand;
+        if (command is null)
+        {
+            return new DiskAnnRelationalCommand(_commandDependencies, "", "", [], reusesStatement: false);
+        }
+
+        _cachedCommand = null;
+        return command;
     }
+
+    /// <inheritdoc />
+    public override void ReturnCommand(IRelationalCommand command)
+        => _cachedCommand ??= command;
 
     /// <inheritdoc />
     public override bool Open(bool errorsExpected = false)

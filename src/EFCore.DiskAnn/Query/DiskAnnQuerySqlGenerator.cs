@@ -7,10 +7,25 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// <summary>SQLite's SQL generator, plus <see cref="DiskAnnKnnExpression" />.</summary>
 public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
 {
+    private readonly RelationalCommandBuilderDependencies _commandDependencies;
+    private bool _generatedKnn;
+
     /// <summary>Creates the generator.</summary>
-    public DiskAnnQuerySqlGenerator(QuerySqlGeneratorDependencies dependencies)
+    public DiskAnnQuerySqlGenerator(QuerySqlGeneratorDependencies dependencies, RelationalCommandBuilderDependencies commandDependencies)
         : base(dependencies)
+        => _commandDependencies = commandDependencies;
+
+    /// <summary>
+    /// The command for <paramref name="queryExpression" />; a KNN query's command is a <see cref="DiskAnnRelationalCommand" />
+    /// whose statement is kept prepared on the connection.
+    /// </summary>
+    public override IRelationalCommand GetCommand(Expression queryExpression)
     {
+        _generatedKnn = false;
+        var command = base.GetCommand(queryExpression);
+        return _generatedKnn
+            ? new DiskAnnRelationalCommand(_commandDependencies, command.CommandText, command.LogCommandText, command.Parameters, reusesStatement: true)
+            : command;
     }
 
     /// <inheritdoc />
@@ -30,6 +45,7 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
     /// </summary>
     protected virtual void GenerateKnn(DiskAnnKnnExpression knn)
     {
+        _generatedKnn = true;
         var helper = Dependencies.SqlGenerationHelper;
         Sql.AppendLine("(");
         using (Sql.Indent())
