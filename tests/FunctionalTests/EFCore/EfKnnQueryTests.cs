@@ -50,7 +50,6 @@ public sealed partial class EfKnnQueryTests : IDisposable
             CROSS JOIN "Docs" AS "d"
             WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
-            LIMIT @p
             """,
             _sql.Last);
 
@@ -115,7 +114,6 @@ public sealed partial class EfKnnQueryTests : IDisposable
             CROSS JOIN "Docs" AS "d"
             WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
-            LIMIT @p
             """,
             _sql.Last);
         var exact = Exact(db, d => d.Category == "b" && d.Id > 5).Take(10).ToList();
