@@ -216,6 +216,13 @@ public sealed class KnnQuery : IDisposable
         while (reader.Read())
         {
             var rowId = reader.GetInt64(0);
+
+            // The other columns are read as a caller would read them (EF Core materializes every column it selects).
+            for (var column = 1; column < reader.FieldCount; column++)
+            {
+                _ = reader.GetFieldType(column) == typeof(string) ? reader.GetString(column) : (object?)reader.GetDouble(column);
+            }
+
             if (n < found.Length)
             {
                 found[n] = rowIdToIndex is null ? (int)(rowId - 1) : rowIdToIndex(rowId);

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 using Microsoft.EntityFrameworkCore.Sqlite.Query.Internal;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -38,6 +39,29 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
         }
 
         return base.VisitExtension(extensionExpression);
+    }
+
+    /// <summary>
+    /// Writes a KNN query's LIMIT parameter as <c>LIMIT +@p</c>. SQLite reads the value bound to a bare <c>LIMIT @p</c>
+    /// while it prepares the statement, so binding the next query's value makes it prepare the whole statement again;
+    /// the unary plus keeps the parameter a run-time value and the prepared statement reusable.
+    /// </summary>
+    protected override void GenerateLimitOffset(SelectExpression selectExpression)
+    {
+        if (selectExpression.Limit is SqlParameterExpression limit && selectExpression.Tables.Any(t => t is DiskAnnKnnExpression))
+        {
+            Sql.AppendLine().Append("LIMIT +");
+            Visit(limit);
+            if (selectExpression.Offset is not null)
+            {
+                Sql.Append(" OFFSET ");
+                Visit(selectExpression.Offset);
+            }
+
+            return;
+        }
+
+        base.GenerateLimitOffset(selectExpression);
     }
 
     /// <summary>

@@ -181,7 +181,7 @@ public sealed partial class EfKnnQueryTests
             .ToList();
 
         Assert.Contains("MATCH", _sql.Last);
-        Assert.EndsWith("LIMIT @p", _sql.Last.TrimEnd()); // a doc gives several rows: the search's k does not bound them
+        Assert.EndsWith("LIMIT +@p", _sql.Last.TrimEnd()); // a doc gives several rows: the search's k does not bound them
         // Docs 2 and 20 to 29 match with both their tags: each doc comes twice, nearest doc first.
         var nearest = ExactIds(db, d => d.Tags.Any(t => t.Name.StartsWith("t2", StringComparison.Ordinal)));
         Assert.Equal(nearest.SelectMany(id => new[] { id, id }).Take(5), hits.Select(h => h.Id));

@@ -143,7 +143,7 @@ public sealed partial class EfKnnQueryTests : IDisposable
                 WHERE vector MATCH @query AND k = @p + @p3
             ) AS "k"
             ORDER BY "k"."distance"
-            LIMIT @p3 OFFSET @p
+            LIMIT +@p3 OFFSET @p
             """,
             _sql.Last);
         Assert.Equal(Exact(db).Skip(3).Take(4).Select(e => e.Id), hits);

@@ -116,7 +116,7 @@ public sealed class EfQuantizationTests : IDisposable
             CROSS JOIN "Passages" AS "p"
             WHERE "p"."Id" = "k"."key"
             ORDER BY vector_distance_cosine("p"."Embedding", @query1)
-            LIMIT @p
+            LIMIT +@p
             """,
             _sql.Last);
         AssertExact(db, exact, hits);
