@@ -42,7 +42,6 @@ public class DiskAnnSqlGenerationTests
                 CROSS JOIN "Pages" AS "p"
                 WHERE "p"."Id" = "k"."key"
                 ORDER BY "k"."distance"
-                LIMIT @p
                 """),
             Normalize(sql));
     }
@@ -75,7 +74,7 @@ public class DiskAnnSqlGenerationTests
                 CROSS JOIN "Pages" AS "p"
                 WHERE "p"."Id" = "k"."key"
                 ORDER BY vector_distance_cosine("p"."Embedding", @query)
-                LIMIT @p3 OFFSET @p
+                LIMIT +@p3 OFFSET @p
                 """),
             Normalize(sql));
     }
