@@ -93,6 +93,8 @@ if (embedder is not null)
 
 await using (var db = new PackagesDb(dbPath))
 {
+    // One open connection for all the searches: the plugin keeps each KNN statement prepared on it.
+    await db.Database.OpenConnectionAsync();
     var search = new Search(db, k);
     await search.WarmUpAsync();
     if (showSql)
