@@ -113,6 +113,22 @@ public sealed class EfPreparedStatementTests : IDisposable
     }
 
     [Fact]
+    public void Pages_of_a_reused_Skip_Take_statement_follow_the_bound_values()
+    {
+        // Skip keeps a LIMIT (written LIMIT +@p so that rebinding it does not re-prepare): each execution must use the
+        // values bound for it, not the ones the statement was first prepared with.
+        var query = new[] { 0.4f, -0.1f, 0.2f, -0.3f };
+        var exact = Exact(query, 20);
+        foreach (var (skip, take) in new[] { (0, 5), (5, 5), (3, 7), (10, 10), (0, 2) })
+        {
+            var page = _db.Docs.OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Skip(skip).Take(take).Select(d => d.Id).ToList();
+            Assert.Equal(exact.Skip(skip).Take(take), page);
+        }
+
+        Assert.Equal(1, IdleStatements);
+    }
+
+    [Fact]
     public void A_failed_execution_leaves_the_statement_usable()
     {
         var query = new[] { 0.3f, 0.3f, -0.3f, 0.3f };
