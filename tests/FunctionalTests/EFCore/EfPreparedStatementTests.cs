@@ -119,12 +119,13 @@ public sealed class EfPreparedStatementTests : IDisposable
         // values bound for it, not the ones the statement was first prepared with.
         var query = new[] { 0.4f, -0.1f, 0.2f, -0.3f };
         var exact = Exact(query, 20);
-        foreach (var (skip, take) in new[] { (0, 5), (5, 5), (3, 7), (10, 10), (0, 2) })
+        foreach (var (skip, take) in new[] { (0, 5), (5, 4), (3, 7), (10, 8), (1, 2) })
         {
             var page = _db.Docs.OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Skip(skip).Take(take).Select(d => d.Id).ToList();
             Assert.Equal(exact.Skip(skip).Take(take), page);
         }
 
+        // (Skip and Take differ in every pair: EF Core gives two equal values one parameter, which is another SQL text.)
         Assert.Equal(1, IdleStatements);
     }
 
