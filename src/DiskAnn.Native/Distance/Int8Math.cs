@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -16,7 +15,6 @@ namespace DiskAnn.Distance;
 internal static class Int8Math
 {
     /// <summary>Fills <paramref name="codes"/> and returns the scale; a zero vector gets scale 0 and zero codes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> codes)
     {
         var max = vector.Length == 0 ? 0f : MathF.Abs(TensorPrimitives.MaxMagnitude(vector));
@@ -50,7 +48,6 @@ internal static class Int8Math
     }
 
     /// <summary>Σ a[i]·b[i] over two code vectors, exact in 32-bit integers (codes are within ±127).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
     {
         var n = Math.Min(a.Length, b.Length);
@@ -95,7 +92,6 @@ internal static class Int8Math
     }
 
     /// <summary>Σ q[i]·code[i]: a float query against stored codes (multiply by the scale for the real dot).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> codes)
     {
         var n = Math.Min(query.Length, codes.Length);
@@ -130,7 +126,6 @@ internal static class Int8Math
     }
 
     /// <summary>Σ (q[i] - scale·code[i])²: the squared Euclidean distance from a float query to a stored vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SquaredDistance(ReadOnlySpan<float> query, ReadOnlySpan<sbyte> codes, float scale)
     {
         var n = Math.Min(query.Length, codes.Length);
@@ -171,7 +166,6 @@ internal static class Int8Math
     }
 
     /// <summary>32 codes as four vectors of eight floats, in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Widen(Vector256<sbyte> codes)
     {
         var (lo, hi) = Vector256.Widen(codes);

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 
 namespace DiskAnn.Distance;
 
@@ -13,7 +12,6 @@ internal static class VectorMath
     /// 1 / |v|, or 0 for the zero vector. Cosine distances are computed as 1 - dot * invA * invB, so a
     /// zero vector is at distance 1 from everything (it has no direction).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float InverseNorm(ReadOnlySpan<float> v)
     {
         var norm = TensorPrimitives.Norm(v);
@@ -24,7 +22,6 @@ internal static class VectorMath
     /// The distance of the metric. <paramref name="invA"/> and <paramref name="invB"/> are the inverse norms
     /// (only cosine reads them), precomputed once per stored vector and once per query.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Distance(DiskAnnMetric metric, ReadOnlySpan<float> a, float invA, ReadOnlySpan<float> b, float invB)
     {
         switch (metric)
@@ -51,7 +48,6 @@ internal static class VectorMath
     /// alpha for) on squared Euclidean distances: with plain ones, lists in tight well-separated clusters fill
     /// with near neighbours and keep no edge between clusters. Results are reported with <see cref="Distance(DiskAnnMetric, ReadOnlySpan{float}, float, ReadOnlySpan{float}, float)"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float GraphDistance(DiskAnnMetric metric, ReadOnlySpan<float> a, float invA, ReadOnlySpan<float> b, float invB)
     {
         var d = Distance(metric, a, invA, b, invB);
@@ -59,7 +55,6 @@ internal static class VectorMath
     }
 
     /// <summary>The distance between two vectors of the same length, computing norms itself.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Distance(DiskAnnMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         var invA = metric == DiskAnnMetric.Cosine ? InverseNorm(a) : 0f;

@@ -143,7 +143,6 @@ internal sealed partial class NodeStore
     /// read next (the unvisited neighbours of the node it expands); fetching them while the previous distances
     /// are computed hides most of the memory latency, which otherwise costs more than the arithmetic.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void Prefetch(int slot)
     {
         if (!Sse.IsSupported)
@@ -171,7 +170,6 @@ internal sealed partial class NodeStore
     /// <see cref="VectorMath.GraphDistance(DiskAnnMetric, ReadOnlySpan{float}, float, ReadOnlySpan{float}, float)"/>):
     /// an exact integer dot product of their codes, rescaled.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float Distance(int a, int b)
     {
         var dot = Int8Math.Dot(Codes(a), Codes(b)) * (_scales[a] * _scales[b]);
@@ -187,7 +185,6 @@ internal sealed partial class NodeStore
     /// The graph distance from a float32 query (its inverse norm precomputed for cosine) to a stored node, as
     /// search navigates: against the node's codes.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float Distance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
     {
         return _metric switch
@@ -202,7 +199,6 @@ internal sealed partial class NodeStore
     /// The graph distance (squared for l2) to the stored vector at its stored precision: float32 when the store
     /// has it, to re-rank what navigation with codes found; for an int8 store, the same as <see cref="Distance(ReadOnlySpan{float}, float, int)"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float ExactDistance(ReadOnlySpan<float> query, float queryInverseNorm, int slot)
         => _int8 ? Distance(query, queryInverseNorm, slot) : VectorMath.GraphDistance(_metric, query, queryInverseNorm, Vector(slot), _inverseNorms[slot]);
 

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace DiskAnn.Graph;
 
 /// <summary>
@@ -78,7 +76,6 @@ internal sealed class SearchScratch
     /// Inserts into the pool kept sorted by distance, dropping the farthest when full. Returns the position,
     /// or -1 when the candidate is no closer than a full pool's farthest.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Offer(int slot, float distance)
     {
         var count = PoolCount;

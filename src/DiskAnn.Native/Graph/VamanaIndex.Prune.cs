@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace DiskAnn.Graph;
 
 /// <summary>RobustPrune, the edge selection of the DiskANN paper.</summary>
@@ -11,7 +9,6 @@ internal sealed partial class VamanaIndex
     /// (alpha * d(s, c) &lt;= d(p, c)). Duplicates, p itself and tombstones are dropped. Returns the count
     /// written to <see cref="SearchScratch.Selected"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int RobustPrune(int p, SearchScratch scratch)
     {
         var maxDegree = Options.MaxDegree;

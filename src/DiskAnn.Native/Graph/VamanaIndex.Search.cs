@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace DiskAnn.Graph;
 
 /// <summary>GreedySearch (the beam search from the entry point and seeds) and the exact search of a given set.</summary>
@@ -11,7 +9,6 @@ internal sealed partial class VamanaIndex
     /// them) and, when <paramref name="recordExpanded"/>, every expanded node with its distance (the set V that
     /// RobustPrune chooses from).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, SearchScratch scratch, bool recordExpanded)
     {
         scratch.Begin(Nodes.SlotCount, listSize);
@@ -83,7 +80,6 @@ internal sealed partial class VamanaIndex
     /// Exact distances to the given slots (the filtered search's path for small allowed sets, and the
     /// reference the graph is checked against). Leaves the <paramref name="k"/> closest in the scratch pool.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ExactSearch(ReadOnlySpan<float> query, float queryInverseNorm, ReadOnlySpan<int> slots, int k, SearchScratch scratch)
     {
         scratch.Begin(Nodes.SlotCount, k);

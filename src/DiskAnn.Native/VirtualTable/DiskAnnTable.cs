@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using DiskAnn.Distance;
 using DiskAnn.Graph;
 using DiskAnn.Sqlite;
@@ -218,7 +217,6 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FilteredSearch(VamanaIndex index, float[] query, float inverse, int k, int list, List<long> allowed, SearchScratch scratch, long[] rowids, float[] distances)
     {
         var nodes = index.Nodes;
@@ -271,7 +269,6 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Collect(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
     {
         var nodes = index.Nodes;
@@ -300,7 +297,6 @@ internal sealed class DiskAnnTable : IDisposable
     /// The k nearest of the whole list by float32 distance: the list was ordered by distances to int8 codes,
     /// so its order near the k-th place is approximate; the exact distances of all L entries decide.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Rerank(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
     {
         var nodes = index.Nodes;
