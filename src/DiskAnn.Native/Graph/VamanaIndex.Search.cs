@@ -77,17 +77,15 @@ internal sealed partial class VamanaIndex
     }
 
     /// <summary>
-    /// A scan of the given slots (the filtered search's path for small allowed sets): leaves the
-    /// <paramref name="poolSize"/> closest by the graph distance in the scratch pool. For a float32 store that is the
-    /// distance to the codes, a quarter of the memory the float32 vectors would take to read; the caller re-ranks the
-    /// pool with float32 (make it a few times k so that the re-rank sees every true neighbour).
+    /// Exact distances to the given slots (the filtered search's path for small allowed sets, and the
+    /// reference the graph is checked against). Leaves the <paramref name="k"/> closest in the scratch pool.
     /// </summary>
-    public void ScanSearch(ReadOnlySpan<float> query, float queryInverseNorm, ReadOnlySpan<int> slots, int poolSize, SearchScratch scratch)
+    public void ExactSearch(ReadOnlySpan<float> query, float queryInverseNorm, ReadOnlySpan<int> slots, int k, SearchScratch scratch)
     {
-        scratch.Begin(Nodes.SlotCount, poolSize);
+        scratch.Begin(Nodes.SlotCount, k);
         foreach (var slot in slots)
         {
-            scratch.Offer(slot, Distance(query, queryInverseNorm, slot));
+            scratch.Offer(slot, Nodes.ExactDistance(query, queryInverseNorm, slot));
         }
     }
 }

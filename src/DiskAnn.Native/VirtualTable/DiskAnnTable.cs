@@ -16,9 +16,6 @@ internal sealed class DiskAnnTable : IDisposable
     /// <summary>Tombstones are consolidated once they are this fraction of the nodes (2%), to amortise the repair.</summary>
     private const int ConsolidateEvery = 50;
 
-    /// <summary>A filtered scan keeps this many times k candidates by code distance for the float32 re-rank.</summary>
-    private const int ScanPoolFactor = 4;
-
     private ShadowStorage _storage;
     private readonly List<long> _savepoints = [];
     private VamanaIndex? _index;
@@ -247,7 +244,7 @@ internal sealed class DiskAnnTable : IDisposable
             }
 
             // Widen the list by the inverse selectivity so that about k allowed nodes land in it, and
-            // compare the cost with a scan of the allowed rows (about list * R distances vs. one each).
+            // compare the cost with an exact scan of the allowed rows (about list * R distances vs. one each).
             var selectivity = (double)matching / index.LiveCount;
             var widened = (int)Math.Min(TableOptions.MaxListSize, Math.Ceiling(list / selectivity));
             if (matching > (long)widened * Options.MaxDegree)
@@ -260,9 +257,7 @@ internal sealed class DiskAnnTable : IDisposable
                 }
             }
 
-            // Every allowed row, by its codes; Collect re-ranks the pool with float32 (4k: the codes' ranking error
-            // never pushed a true neighbour that far down in the tests and benchmarks).
-            index.ScanSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), Math.Max(list, ScanPoolFactor * k), scratch);
+            index.ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, scratch);
             return Collect(index, query, inverse, scratch, k, null, rowids, distances);
         }
         finally
