@@ -48,7 +48,7 @@ internal sealed class DiskAnnPreparedStatements
             for (var i = _idle.Count - 1; i >= 0; i--)
             {
                 var command = _idle[i];
-                if ((ReferenceEquals(command.CommandText, sql) || command.CommandText == sql) && command.RequestedTimeout == timeout)
+                if (command.CommandText == sql && command.RequestedTimeout == timeout)
                 {
                     _idle.RemoveAt(i);
                     command.Rented = true;
@@ -65,7 +65,7 @@ internal sealed class DiskAnnPreparedStatements
         DiskAnnReusableSqliteCommand? evicted = null;
         lock (_idle)
         {
-            if (_connection.State != ConnectionState.Open || _idle.Exists(c => c.CommandText == command.CommandText))
+            if (_connection.State != ConnectionState.Open || HoldsIdle(command.CommandText))
             {
                 evicted = command;
             }
@@ -81,6 +81,19 @@ internal sealed class DiskAnnPreparedStatements
         }
 
         evicted?.Release();
+    }
+
+    private bool HoldsIdle(string sql)
+    {
+        foreach (var idle in _idle)
+        {
+            if (idle.CommandText == sql)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void Forget(DiskAnnReusableSqliteCommand command)
