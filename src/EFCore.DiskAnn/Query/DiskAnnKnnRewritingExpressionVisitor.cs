@@ -12,10 +12,10 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// <code>
 /// SELECT ... FROM (SELECT rowid AS "key", distance FROM "IX" WHERE vector MATCH @q AND k = @o + @n
 ///                  [AND rowid IN (SELECT "d0"."Id" FROM "Docs" AS "d0" WHERE p')]) AS "k"
-/// CROSS JOIN "Docs" AS "d" WHERE "d"."Id" = "k"."key" ORDER BY "k"."distance", ... [LIMIT @n OFFSET @o]
+/// CROSS JOIN "Docs" AS "d" WHERE "d"."Id" = "k"."key" ORDER BY "k"."distance", ... LIMIT +@n [OFFSET @o]
 /// </code>
-/// (the LIMIT stays only with an OFFSET, or a join that can give a row several rows: otherwise the search already
-/// returns at most LIMIT rows).
+/// (<see cref="DiskAnnQuerySqlGenerator" /> writes the LIMIT parameter with a unary plus, which keeps the statement
+/// reusable).
 /// A predicate that reads joined tables (navigations, explicit joins) takes those joins into the filter subquery, together
 /// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
 /// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead, except for
@@ -189,53 +189,11 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             var keyOrderings = orderings.Select(o => (OrderingExpression)keyReplacer.Visit(o)!).ToList();
             if (!keyProjections.Concat<Expression>(keyOrderings).Any(e => ColumnAliases(e).Contains(tableExpression.Alias)))
             {
-                return select.Update(
-                    [knn], null, select.GroupBy, select.Having, keyProjections, keyOrderings, select.Offset, select.Offset is null ? null : select.Limit);
+                return select.Update([knn], null, select.GroupBy, select.Having, keyProjections, keyOrderings, select.Offset, select.Limit);
             }
         }
 
-        // Without OFFSET the search returns at most LIMIT rows (k is the LIMIT), and the entity's own row and each joined
-        // table's row are at most one per hit when every join matches a primary key: then the LIMIT goes. A LIMIT bound
-        // to a parameter is not free in SQLite: it reads the value while preparing, so binding the next query's value
-        // makes it prepare the whole statement again (about a tenth of a search, measured), on every execution.
-        var limit = select.Offset is null && joins.TrueForAll(AtMostOneRowPerRow) ? null : select.Limit;
-        return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, limit);
-    }
-
-    /// <summary>
-    /// True when <paramref name="join" /> gives each row at most one row: an INNER or LEFT JOIN whose condition equates
-    /// every primary key column of the joined table with a value of the other tables (a reference navigation).
-    /// </summary>
-    private static bool AtMostOneRowPerRow(JoinExpressionBase join)
-    {
-        if (join is not PredicateJoinExpressionBase { Table: TableExpression { Table: ITable { PrimaryKey: { } key }, Alias: var alias } } predicateJoin)
-        {
-            return false;
-        }
-
-        var equated = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<SqlExpression>([predicateJoin.JoinPredicate]);
-        while (pending.TryPop(out var term))
-        {
-            if (term is SqlBinaryExpression { OperatorType: ExpressionType.AndAlso } and)
-            {
-                pending.Push(and.Left);
-                pending.Push(and.Right);
-            }
-            else if (term is SqlBinaryExpression { OperatorType: ExpressionType.Equal, Left: var left, Right: var right })
-            {
-                if (left is ColumnExpression l && l.TableAlias == alias && !ColumnAliases(right).Contains(alias))
-                {
-                    equated.Add(l.Name);
-                }
-                else if (right is ColumnExpression r && r.TableAlias == alias && !ColumnAliases(left).Contains(alias))
-                {
-                    equated.Add(r.Name);
-                }
-            }
-        }
-
-        return key.Columns.All(c => equated.Contains(c.Name));
+        return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
     }
 
     /// <summary>

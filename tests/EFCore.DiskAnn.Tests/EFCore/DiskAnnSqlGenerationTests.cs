@@ -42,6 +42,7 @@ public class DiskAnnSqlGenerationTests
                 CROSS JOIN "Pages" AS "p"
                 WHERE "p"."Id" = "k"."key"
                 ORDER BY "k"."distance"
+                LIMIT +@p
                 """),
             Normalize(sql));
     }

@@ -39,6 +39,7 @@ public sealed partial class EfKnnQueryTests
             LEFT JOIN "Authors" AS "a" ON "d"."AuthorId" = "a"."Id"
             WHERE "d"."Id" = "k"."key" AND "a"."Name" = 'author 2'
             ORDER BY "k"."distance"
+            LIMIT +@p
             """,
             _sql.Last);
         Assert.Equal(10, hits.Count);
@@ -74,6 +75,7 @@ public sealed partial class EfKnnQueryTests
             CROSS JOIN "Docs" AS "d"
             WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
+            LIMIT +@p
             """,
             _sql.Last);
         Assert.Equal(ExactIds(db, d => d.Tags.Any(t => t.Name.StartsWith("t1", StringComparison.Ordinal))).Take(5), hits.Select(h => h.Id));
@@ -131,6 +133,7 @@ public sealed partial class EfKnnQueryTests
             INNER JOIN "Authors" AS "a" ON "d"."AuthorId" = "a"."Id"
             WHERE "d"."Id" = "k"."key" AND "a"."Name" = 'author 1'
             ORDER BY "k"."distance"
+            LIMIT +@p
             """,
             _sql.Last);
         Assert.Equal(ExactIds(db, d => d.Author!.Name == "author 1").Take(6), hits.Select(h => h.Id));

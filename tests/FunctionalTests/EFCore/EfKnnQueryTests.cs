@@ -50,6 +50,7 @@ public sealed partial class EfKnnQueryTests : IDisposable
             CROSS JOIN "Docs" AS "d"
             WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
+            LIMIT +@p
             """,
             _sql.Last);
 
@@ -81,6 +82,7 @@ public sealed partial class EfKnnQueryTests : IDisposable
                 WHERE vector MATCH @query AND k = @p
             ) AS "k"
             ORDER BY "k"."distance"
+            LIMIT +@p
             """,
             _sql.Last);
         var exact = Exact(db).Take(3).ToList();
@@ -114,6 +116,7 @@ public sealed partial class EfKnnQueryTests : IDisposable
             CROSS JOIN "Docs" AS "d"
             WHERE "d"."Id" = "k"."key"
             ORDER BY "k"."distance"
+            LIMIT +@p
             """,
             _sql.Last);
         var exact = Exact(db, d => d.Category == "b" && d.Id > 5).Take(10).ToList();
@@ -150,7 +153,7 @@ public sealed partial class EfKnnQueryTests : IDisposable
     }
 
     [Fact]
-    public void Only_keys_read_the_search_alone_without_the_table_or_a_LIMIT()
+    public void Only_keys_read_the_search_alone_without_the_table()
     {
         using var db = CreateContext();
         var query = _query;
@@ -161,12 +164,12 @@ public sealed partial class EfKnnQueryTests : IDisposable
             .Select(d => d.Id)
             .ToList();
 
-        // The filter stays inside the search; no lookup of "Docs" rows, and no LIMIT (k is the LIMIT).
+        // The filter stays inside the search; no lookup of "Docs" rows.
         var sql = _sql.Last;
         Assert.StartsWith("SELECT \"k\".\"key\" AS \"Id\"", sql);
         Assert.Contains("rowid IN (", sql);
         Assert.DoesNotContain("JOIN", sql);
-        Assert.DoesNotContain("LIMIT", sql);
+        Assert.EndsWith("LIMIT +@p", sql.TrimEnd());
         Assert.Equal(Exact(db, d => d.Category == "b").Take(5).Select(e => e.Id), hits);
     }
 
