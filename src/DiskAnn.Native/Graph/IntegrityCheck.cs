@@ -2,7 +2,8 @@ namespace DiskAnn.Graph;
 
 /// <summary>
 /// Verifies a graph as loaded from storage: every row has exactly one node, no edge points to a missing
-/// (free) or unlinked node, degrees are within max_degree, and the entry point exists.
+/// (free) or unlinked node, degrees are within max_degree, the entry point exists, and (what users depend on)
+/// every linked row can be reached from the entry point and the seeds, so that some search returns it.
 /// </summary>
 internal static class IntegrityCheck
 {
@@ -91,6 +92,31 @@ internal static class IntegrityCheck
             }
         }
 
+        if (problems.Count == 0)
+        {
+            CheckReachable(nodes, entry, seeds, Problem);
+        }
+
         return problems;
+    }
+
+    /// <summary>Every linked row must be reachable from the roots: a breadth-first walk over the stored edges.</summary>
+    private static void CheckReachable(NodeStore nodes, int entry, int[] seeds, Action<string> problem)
+    {
+        nodes.ComputeLevels(entry, seeds);
+        var unreachable = new List<int>();
+        for (var slot = 0; slot < nodes.SlotCount; slot++)
+        {
+            if (nodes.State(slot) == NodeState.Linked && nodes.Level(slot) == NodeStore.Unreached)
+            {
+                unreachable.Add(slot);
+            }
+        }
+
+        if (unreachable.Count > 0)
+        {
+            var examples = string.Join(", ", unreachable.Take(5).Select(slot => $"rowid {nodes.RowId(slot)} (slot {slot})"));
+            problem($"{unreachable.Count} row(s) cannot be reached from the entry point by any search, so no query returns them: {examples}; 'rebuild' links every row again");
+        }
     }
 }

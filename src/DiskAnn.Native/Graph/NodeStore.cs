@@ -29,7 +29,6 @@ internal sealed partial class NodeStore
     private float[] _scales = [];
     private float[] _squaredNorms = [];
     private float[] _codeInverseNorms = [];
-    private int[] _inDegrees = [];
 
     public NodeStore(GraphOptions options, int chunkSlots)
         : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Quantization)
@@ -73,9 +72,6 @@ internal sealed partial class NodeStore
     public static int StoredBytes(int dimension, DiskAnnQuantization quantization)
         => quantization == DiskAnnQuantization.Int8 ? sizeof(float) + dimension : dimension * sizeof(float);
 
-    /// <summary>Slots whose last in-edge was removed (some may have gained one again since).</summary>
-    public System.Collections.Concurrent.ConcurrentBag<int> Orphans { get; } = [];
-
     /// <summary>R: the most edges a node keeps, and the room its stored record has.</summary>
     public int MaxDegree { get; }
 
@@ -102,9 +98,6 @@ internal sealed partial class NodeStore
     public float InverseNorm(int slot) => _int8 ? _codeInverseNorms[slot] : _inverseNorms[slot];
 
     public int Degree(int slot) => _degrees[slot];
-
-    /// <summary>How many edges point at the slot; kept by <see cref="SetNeighbors"/>, so it is never stored.</summary>
-    public int InDegree(int slot) => _inDegrees[slot];
 
     /// <summary>A float32 slot's vector, as stored. (An int8 store has none: see <see cref="Decode"/>.)</summary>
     public ReadOnlySpan<float> Vector(int slot) => VectorSpan(slot);
@@ -229,6 +222,9 @@ internal sealed partial class NodeStore
         var scale = Int8Math.Quantize(vector, codes);
         return scale == _scales[slot] && codes.SequenceEqual(stored);
     }
+
+    /// <summary>True when two slots navigate with the same codes: copies of one vector (or as near as int8 tells).</summary>
+    public bool SameVector(int a, int b) => _scales[a] == _scales[b] && Codes(a).SequenceEqual(Codes(b));
 
     /// <summary>False when the stored vector (or its scale) holds a NaN or an infinity.</summary>
     public bool IsFinite(int slot)
@@ -370,18 +366,10 @@ internal sealed partial class NodeStore
             throw new InvalidOperationException($"degree {neighbors.Length} exceeds the list capacity {Capacity}");
         }
 
-        // Parallel phases set different slots' lists, whose targets may coincide: hence the atomics.
-        foreach (var old in Neighbors(slot))
+        if (LevelsValid)
         {
-            if (Interlocked.Decrement(ref _inDegrees[old]) == 0)
-            {
-                Orphans.Add(old);
-            }
-        }
-
-        foreach (var target in neighbors)
-        {
-            Interlocked.Increment(ref _inDegrees[target]);
+            CountSupport(slot, Neighbors(slot), -1);
+            CountSupport(slot, neighbors, +1);
         }
 
         neighbors.CopyTo(_neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, Capacity));
@@ -426,8 +414,7 @@ internal sealed partial class NodeStore
             Array.Resize(ref _squaredNorms, capacity);
             Array.Resize(ref _codeInverseNorms, capacity);
             Array.Resize(ref _scales, capacity);
-
-            Array.Resize(ref _inDegrees, capacity);
+            GrowReachability(capacity);
         }
     }
 }

@@ -30,6 +30,8 @@ internal sealed partial class VamanaIndex
         Entry = entry;
         Seeds = entry < 0 ? [] : ChooseSeeds(linked, entry);
         HeaderDirty = true;
+        Nodes.InvalidateLevels(); // new roots: levels are depths from them
+
     }
 
     /// <summary>Farthest-first traversal of a sample of the linked nodes, starting from the medoid.</summary>

@@ -1,6 +1,6 @@
 namespace DiskAnn.Graph;
 
-/// <summary>Linking pending nodes into the graph in parallel batches, back-edges, and orphan repair.</summary>
+/// <summary>Linking pending nodes into the graph in parallel batches, and back-edges.</summary>
 internal sealed partial class VamanaIndex
 {
     /// <summary>
@@ -16,6 +16,14 @@ internal sealed partial class VamanaIndex
             return;
         }
 
+        if (MostlyReplaced)
+        {
+            // Linking the new rows against a graph of tombstones would keep none of its edges: build afresh.
+            Rebuild();
+            return;
+        }
+
+        EnsureLevels();
         var pending = _pending.ToArray();
         _pending.Clear();
         var random = new Random(pending.Length ^ Nodes.SlotCount);
@@ -36,6 +44,8 @@ internal sealed partial class VamanaIndex
             _medoidBasis = 1;
             HeaderDirty = true;
             start = 1;
+            Nodes.InvalidateLevels(); // a new root
+            EnsureLevels();
         }
 
         var graphSize = LiveCount - pending.Length + start + DeletedCount;
@@ -96,18 +106,17 @@ internal sealed partial class VamanaIndex
 
             foreach (var x in slots)
             {
-                RepairOrphan(x);
+                JoinGraph(x);
             }
-
-            RepairOrphans();
 
             start += batch;
             graphSize += batch;
             MaybeRecomputeEntry(linkedCount: graphSize);
+            RestoreReachability();
         }
 
-        RepairOrphans();
         MaybeRecomputeEntry();
+        RestoreReachability();
     }
 
     private void AddBackEdges(int target, List<int> sources)
@@ -131,56 +140,5 @@ internal sealed partial class VamanaIndex
         }
 
         PruneList(target, sources);
-    }
-
-    /// <summary>
-    /// Gives a linked node that no edge points at (an outlier whose back-edges were all pruned away) one
-    /// in-edge again, from the nearest of its own out-neighbours: appended if that list has room, otherwise
-    /// replacing its farthest neighbour that has another in-edge. Without this such a row could never be found.
-    /// </summary>
-    private void RepairOrphans()
-    {
-        while (Nodes.Orphans.TryTake(out var orphan))
-        {
-            RepairOrphan(orphan);
-        }
-    }
-
-    private void RepairOrphan(int y)
-    {
-        if (Nodes.State(y) != NodeState.Linked || y == Entry || Nodes.InDegree(y) > 0)
-        {
-            return;
-        }
-
-        Span<int> list = stackalloc int[Nodes.Capacity];
-        foreach (var j in Nodes.Neighbors(y))
-        {
-            if (Nodes.State(j) != NodeState.Linked)
-            {
-                continue;
-            }
-
-            var current = Nodes.Neighbors(j);
-            current.CopyTo(list);
-            if (current.Length < Nodes.Capacity)
-            {
-                list[current.Length] = y;
-                Nodes.SetNeighbors(j, list[..(current.Length + 1)]);
-                MarkDirty(j);
-                return;
-            }
-
-            for (var i = current.Length - 1; i >= 0; i--)
-            {
-                if (Nodes.InDegree(current[i]) > 1)
-                {
-                    list[i] = y;
-                    Nodes.SetNeighbors(j, list[..current.Length]);
-                    MarkDirty(j);
-                    return;
-                }
-            }
-        }
     }
 }

@@ -5,9 +5,47 @@ namespace DiskAnn.Graph;
 /// <summary>Delete consolidation (FreshDiskANN), compaction for VACUUM, and rebuild.</summary>
 internal sealed partial class VamanaIndex
 {
+    /// <summary>Tombstones are consolidated once they are this fraction of the nodes (1/50 = 2%), to amortise the repair.</summary>
+    private const int ConsolidateEvery = 50;
+
+    /// <summary>How many tombstones one node's repair may walk through to find live replacements for its edges.</summary>
+    private const int MaxTombstoneWalk = 64;
+
     /// <summary>
-    /// FreshDiskANN's consolidation: every linked node with an edge to a tombstone replaces it by the
-    /// tombstone's own live out-neighbours, pruned back to R; then the tombstones become free slots.
+    /// True when the rows deleted and added since the graph was last consolidated outnumber the linked rows that
+    /// stay: a reload or a rewrite of every vector in one transaction, a DELETE of most rows. Repairing around that
+    /// many tombstones, or linking that many rows against them, would keep few good edges (FreshDiskANN's repair
+    /// assumes a few percent between consolidations); linking the remaining rows afresh costs about what the
+    /// transaction's own inserts cost and gives the quality of a fresh build.
+    /// </summary>
+    private bool MostlyReplaced => DeletedCount > 0 && (long)DeletedCount + PendingCount > LiveCount - PendingCount;
+
+    /// <summary>
+    /// Brings the graph to its committed shape (xSync): every row linked and reachable, tombstones repaired away
+    /// when due. Consolidation runs first so that new rows link to live nodes rather than through tombstones.
+    /// </summary>
+    public void PrepareCommit()
+    {
+        if (MostlyReplaced)
+        {
+            Rebuild();
+            return;
+        }
+
+        if (DeletedCount > 0 && (long)DeletedCount * ConsolidateEvery >= LiveCount + DeletedCount)
+        {
+            ConsolidateDeletes();
+        }
+
+        LinkPending();
+    }
+
+    /// <summary>
+    /// FreshDiskANN's consolidation: every linked node with an edge to a tombstone replaces it by the live nodes the
+    /// tombstone leads to, pruned back to R; then the tombstones become free slots. Where a tombstone's own
+    /// neighbours are tombstones too (a mass delete), the walk goes on through them (up to
+    /// <see cref="MaxTombstoneWalk"/>) rather than stopping at one hop and leaving the node with few edges. Ends
+    /// with every row reachable again (<see cref="RestoreReachability"/>).
     /// </summary>
     public void ConsolidateDeletes()
     {
@@ -16,7 +54,14 @@ internal sealed partial class VamanaIndex
             return;
         }
 
-        LinkPending();
+        if (MostlyReplaced)
+        {
+            Rebuild();
+            return;
+        }
+
+        // Every list near a tombstone changes and the roots may too: levels are recomputed once at the end.
+        Nodes.InvalidateLevels();
         var slotCount = Nodes.SlotCount;
         var changed = new ConcurrentBag<int>();
         ForEach(slotCount, p =>
@@ -45,24 +90,7 @@ internal sealed partial class VamanaIndex
             var scratch = RentScratch();
             try
             {
-                scratch.ClearCandidates();
-                foreach (var n in neighbors)
-                {
-                    if (Nodes.State(n) == NodeState.Linked)
-                    {
-                        scratch.AddCandidate(n, Distance(p, n));
-                        continue;
-                    }
-
-                    foreach (var m in Nodes.Neighbors(n))
-                    {
-                        if (m != p && Nodes.State(m) == NodeState.Linked)
-                        {
-                            scratch.AddCandidate(m, Distance(p, m));
-                        }
-                    }
-                }
-
+                GatherReplacements(p, scratch);
                 var selected = RobustPrune(p, scratch);
                 Nodes.SetNeighbors(p, scratch.Selected.AsSpan(0, selected));
                 changed.Add(p);
@@ -78,7 +106,6 @@ internal sealed partial class VamanaIndex
             MarkDirty(p);
         }
 
-
         var entryDeleted = Entry >= 0 && Nodes.State(Entry) != NodeState.Linked;
         if (Seeds.Any(seed => Nodes.State(seed) != NodeState.Linked))
         {
@@ -92,6 +119,7 @@ internal sealed partial class VamanaIndex
             {
                 Nodes.SetHeader(slot, 0, NodeState.Free);
                 Nodes.SetNeighbors(slot, []);
+                Nodes.ResetReachability(slot);
                 _free.Push(slot);
                 MarkDirty(slot);
             }
@@ -105,7 +133,57 @@ internal sealed partial class VamanaIndex
             MaybeRecomputeEntry(force: true);
         }
 
-        RepairOrphans();
+        RestoreReachability();
+    }
+
+    /// <summary>
+    /// The candidates for a node's new list: its live neighbours, and the live nodes reached from its deleted
+    /// neighbours by walking through tombstones only, nearest tombstones first.
+    /// </summary>
+    private void GatherReplacements(int p, SearchScratch scratch)
+    {
+        scratch.ClearCandidates();
+        scratch.NewVisitedSet(Nodes.SlotCount);
+        scratch.Visit(p);
+        var walk = new Queue<int>();
+        foreach (var n in Nodes.Neighbors(p))
+        {
+            if (!scratch.Visit(n))
+            {
+                continue;
+            }
+
+            if (Nodes.State(n) == NodeState.Linked)
+            {
+                scratch.AddCandidate(n, Distance(p, n));
+            }
+            else if (Nodes.State(n) == NodeState.Deleted)
+            {
+                walk.Enqueue(n);
+            }
+        }
+
+        var walked = 0;
+        while (walked < MaxTombstoneWalk && walk.TryDequeue(out var tombstone))
+        {
+            walked++;
+            foreach (var m in Nodes.Neighbors(tombstone))
+            {
+                if (!scratch.Visit(m))
+                {
+                    continue;
+                }
+
+                if (Nodes.State(m) == NodeState.Linked)
+                {
+                    scratch.AddCandidate(m, Distance(p, m));
+                }
+                else if (Nodes.State(m) == NodeState.Deleted)
+                {
+                    walk.Enqueue(m);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -118,6 +196,7 @@ internal sealed partial class VamanaIndex
     {
         ConsolidateDeletes();
         LinkPending();
+        Nodes.InvalidateLevels(); // slots move: levels are recomputed at the end
         var chunkSlots = Nodes.ChunkSlots;
         var keepChunks = (LiveCount + chunkSlots - 1) / chunkSlots;
         var limit = keepChunks * chunkSlots;
@@ -197,12 +276,14 @@ internal sealed partial class VamanaIndex
             }
         }
 
+        RestoreReachability();
         return moved;
     }
 
     /// <summary>Drops every edge and links all rows again from scratch (the 'rebuild' command).</summary>
     public void Rebuild()
     {
+        Nodes.InvalidateLevels();
         for (var slot = 0; slot < Nodes.SlotCount; slot++)
         {
             switch (Nodes.State(slot))

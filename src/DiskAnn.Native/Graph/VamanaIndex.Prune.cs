@@ -3,11 +3,17 @@ namespace DiskAnn.Graph;
 /// <summary>RobustPrune, the edge selection of the DiskANN paper.</summary>
 internal sealed partial class VamanaIndex
 {
+    /// <summary>Edges a node keeps to copies of its own vector beyond what RobustPrune would keep (a quarter of R, at least 2).</summary>
+    private int MaxCopyEdges => Math.Max(2, Options.MaxDegree / 4);
+
     /// <summary>
     /// RobustPrune(p, V, alpha, R): walks the candidates (already in the scratch candidate buffer, with their
     /// distances to p) nearest first and keeps one unless an already kept neighbour s occludes it
     /// (alpha * d(s, c) &lt;= d(p, c)). Duplicates, p itself and tombstones are dropped. Returns the count
     /// written to <see cref="SearchScratch.Selected"/>.
+    /// Copies of p's own vector are the exception: between identical vectors every distance is the same, so the
+    /// first copy kept would occlude all the others and a group of identical rows would hang together by a single
+    /// chain. Up to <see cref="MaxCopyEdges"/> copies are kept regardless, so that such a group is well connected.
     /// </summary>
     public int RobustPrune(int p, SearchScratch scratch)
     {
@@ -22,6 +28,7 @@ internal sealed partial class VamanaIndex
         scratch.NewVisitedSet(Nodes.SlotCount);
         scratch.Visit(p);
         var selected = 0;
+        var copies = 0;
         for (var i = 0; i < count && selected < maxDegree; i++)
         {
             var c = slots[i];
@@ -41,6 +48,12 @@ internal sealed partial class VamanaIndex
                     occluded = true;
                     break;
                 }
+            }
+
+            if (occluded && copies < MaxCopyEdges && Nodes.SameVector(p, c))
+            {
+                occluded = false;
+                copies++;
             }
 
             if (!occluded)

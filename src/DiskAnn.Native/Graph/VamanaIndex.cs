@@ -134,6 +134,7 @@ internal sealed partial class VamanaIndex
         Nodes.SetVector(slot, vector);
         Nodes.SetHeader(slot, rowid, NodeState.Pending);
         Nodes.SetNeighbors(slot, []);
+        Nodes.ResetReachability(slot);
         _slotOfRowid.Add(rowid, slot);
         if (_maxRowId is { } max && rowid > max)
         {
@@ -165,12 +166,38 @@ internal sealed partial class VamanaIndex
             _pending.Remove(slot);
             Nodes.SetHeader(slot, 0, NodeState.Free);
             Nodes.SetNeighbors(slot, []);
+            Nodes.ResetReachability(slot);
             _free.Push(slot);
         }
         else
         {
             Nodes.SetState(slot, NodeState.Deleted);
             DeletedCount++;
+        }
+
+        MarkDirty(slot);
+    }
+
+    /// <summary>
+    /// Gives a row a new rowid in place (an UPDATE of the rowid alone): the node, its vector and its edges stay as
+    /// they are, so the graph does not change. The caller has checked that <paramref name="newRowid"/> is free.
+    /// </summary>
+    public void ChangeRowId(long oldRowid, long newRowid)
+    {
+        if (!_slotOfRowid.Remove(oldRowid, out var slot))
+        {
+            return;
+        }
+
+        _slotOfRowid.Add(newRowid, slot);
+        Nodes.SetHeader(slot, newRowid, Nodes.State(slot));
+        if (_maxRowId is { } max && newRowid > max)
+        {
+            _maxRowId = newRowid;
+        }
+        else if (oldRowid == _maxRowId)
+        {
+            _maxRowId = null;
         }
 
         MarkDirty(slot);

@@ -261,7 +261,13 @@ internal sealed class ShadowStorage : IDisposable
 
             for (var j = 0; j < degree; j++)
             {
-                neighbors[j] = BinaryPrimitives.ReadInt32LittleEndian(record[(RecordHeaderBytes + (4 * j))..]);
+                var neighbor = BinaryPrimitives.ReadInt32LittleEndian(record[(RecordHeaderBytes + (4 * j))..]);
+                if (neighbor < 0 || neighbor >= nodes.SlotCount || neighbor == slot)
+                {
+                    throw Corrupt($"slot {slot} (rowid {BinaryPrimitives.ReadInt64LittleEndian(record)}) has an edge to slot {neighbor}, {(neighbor == slot ? "itself" : $"outside the index's {nodes.SlotCount} slots")}: its graph records are damaged; drop the table and create it again from your own rows");
+                }
+
+                neighbors[j] = neighbor;
             }
 
             nodes.SetHeader(slot, BinaryPrimitives.ReadInt64LittleEndian(record), state);
@@ -286,6 +292,7 @@ internal sealed class ShadowStorage : IDisposable
         var vectorBytes = chunkSlots * nodes.StoredVectorBytes;
         var recordBytes = RecordBytes(nodes.Capacity);
         var neighbors = new int[nodes.Capacity];
+        nodes.InvalidateLevels(); // records are replaced below: levels are recomputed when next needed
         using var vectors = new SqliteStatement(_db, $"SELECT data FROM {Name("vectors")} WHERE id = ?1");
         using var graph = new SqliteStatement(_db, $"SELECT data FROM {Name("graph")} WHERE id = ?1");
 

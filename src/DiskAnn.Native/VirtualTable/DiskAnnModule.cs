@@ -70,7 +70,11 @@ internal static unsafe class DiskAnnModule
 
     private static int Fail(SqliteVtab* vtab, Exception e)
     {
-        SetError(vtab, e.Message);
+        // Our own errors carry a message written for the user; anything else is a fault of ours or of the file,
+        // and says so rather than showing a bare runtime message.
+        SetError(vtab, e is SqliteCallException or OutOfMemoryException
+            ? e.Message
+            : $"diskann: internal error ({e.GetType().Name}: {e.Message}); 'integrity-check' tells whether the index is damaged");
         return e switch
         {
             SqliteCallException s => s.ResultCode,

@@ -13,9 +13,6 @@ namespace DiskAnn.VirtualTable;
 /// </summary>
 internal sealed class DiskAnnTable : IDisposable
 {
-    /// <summary>Tombstones are consolidated once they are this fraction of the nodes (2%), to amortise the repair.</summary>
-    private const int ConsolidateEvery = 50;
-
     private ShadowStorage _storage;
     private readonly List<long> _savepoints = [];
     private VamanaIndex? _index;
@@ -174,6 +171,18 @@ internal sealed class DiskAnnTable : IDisposable
             throw new SqliteCallException(SqliteConstants.CONSTRAINT_PRIMARYKEY, $"UNIQUE constraint failed: {Name}.rowid (rowid {newRowid} is already in the index)");
         }
 
+        if (oldRowid != newRowid && index.TryGetSlot(oldRowid, out var moving) && index.Nodes.HoldsVector(moving, vector))
+        {
+            // Only the rowid changes: the node keeps its place in the graph.
+            Delete(newRowid);
+            Change(ix =>
+            {
+                ix.ChangeRowId(oldRowid, newRowid);
+                _storage.WriteRecord(ix.Nodes, moving);
+            });
+            return;
+        }
+
         // FreshDiskANN's update: the old node becomes a tombstone, the new vector a new node.
         Delete(oldRowid);
         Insert(newRowid, vector, replace);
@@ -187,7 +196,7 @@ internal sealed class DiskAnnTable : IDisposable
     public int Search(float[] query, int k, int listSize, List<long>? allowed, long[] rowids, float[] distances)
     {
         var index = Index;
-        index.LinkPending();
+        LinkForSearch(index);
         var inverse = Options.Metric == DiskAnnMetric.Cosine ? VectorMath.InverseNorm(query) : 0f;
         var list = Math.Max(listSize, k);
         var live = index.LiveCount;
@@ -214,6 +223,32 @@ internal sealed class DiskAnnTable : IDisposable
         finally
         {
             index.ReturnScratch(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Links the rows this transaction added so that the search sees them, and writes the records that changed at
+    /// once: the shadow tables must hold what memory holds at the end of every statement, because a statement
+    /// that fails later in the transaction rolls storage back to that point and the cache is reloaded from it.
+    /// </summary>
+    private void LinkForSearch(VamanaIndex index)
+    {
+        if (index.PendingCount == 0 && index.DirtySlots.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Change(ix =>
+            {
+                ix.LinkPending();
+                _storage.WriteDirty(ix);
+            });
+        }
+        finally
+        {
+            _storage.CloseBlobs(); // an open BLOB handle counts as a statement in progress and would block COMMIT
         }
     }
 
@@ -416,12 +451,7 @@ internal sealed class DiskAnnTable : IDisposable
         var index = Index;
         try
         {
-            index.LinkPending();
-            if (index.DeletedCount > 0 && (long)index.DeletedCount * ConsolidateEvery >= index.LiveCount + index.DeletedCount)
-            {
-                index.ConsolidateDeletes();
-            }
-
+            index.PrepareCommit();
             _storage.WriteDirty(index);
 
             // Tell other connections' caches that the index changed (see ShadowStorage.ReadGeneration).

@@ -26,16 +26,37 @@ public sealed class VamanaIndexTests
 
     private static void AssertInvariants(VamanaIndex index)
     {
-        Assert.Empty(IntegrityCheck.Run(index.Nodes, index.Entry, index.Seeds));
-        for (var slot = 0; slot < index.Nodes.SlotCount; slot++)
+        // The support counts kept while the graph changed must each be a proof: never more than the edges that
+        // come from a lower level, and above zero for every node but the roots.
+        var nodes = index.Nodes;
+        var roots = index.Seeds.Append(index.Entry).ToHashSet();
+        var supports = new int[nodes.SlotCount];
+        for (var slot = 0; slot < nodes.SlotCount; slot++)
         {
-            if (index.Nodes.State(slot) == NodeState.Linked && slot != index.Entry)
+            if (nodes.InGraph(slot))
             {
-                Assert.True(index.Nodes.InDegree(slot) > 0, $"slot {slot} has no in-edge");
+                foreach (var target in nodes.Neighbors(slot))
+                {
+                    if (nodes.Level(slot) < nodes.Level(target))
+                    {
+                        supports[target]++;
+                    }
+                }
+            }
+        }
+
+        for (var slot = 0; slot < nodes.SlotCount; slot++)
+        {
+            if (nodes.State(slot) == NodeState.Linked && !roots.Contains(slot))
+            {
+                Assert.True(nodes.Support(slot) > 0, $"slot {slot} has no counted support");
+                Assert.True(nodes.Support(slot) <= supports[slot], $"slot {slot} counts {nodes.Support(slot)} supports of {supports[slot]}");
             }
 
-            Assert.True(index.Nodes.Degree(slot) <= index.Nodes.Capacity);
+            Assert.True(nodes.Degree(slot) <= nodes.Capacity);
         }
+
+        Assert.Empty(IntegrityCheck.Run(nodes, index.Entry, index.Seeds));
     }
 
     private static long Nearest(VamanaIndex index, float[] query)
