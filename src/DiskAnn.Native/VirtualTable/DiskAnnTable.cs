@@ -497,8 +497,18 @@ internal sealed class DiskAnnTable : IDisposable
         _changesAtBegin = _changes;
     }
 
+    // Savepoint levels are SQLite's: 0 is the outermost savepoint this table saw begin. A level of -1 means the
+    // transaction itself: SQLite uses it for ROLLBACK TO (and RELEASE of) a savepoint that was opened outside BEGIN and
+    // so started the transaction, before this table's xBegin could be told of it. A level this table never saw
+    // (the savepoint was opened before its first write) holds the state at xBegin.
+
     public void Savepoint(int level)
     {
+        if (level < 0)
+        {
+            return;
+        }
+
         while (_savepoints.Count <= level)
         {
             _savepoints.Add(_changes);
@@ -510,21 +520,31 @@ internal sealed class DiskAnnTable : IDisposable
 
     public void Release(int level)
     {
-        if (level < _savepoints.Count)
+        var keep = Math.Max(level, 0);
+        if (keep < _savepoints.Count)
         {
-            _savepoints.RemoveRange(level, _savepoints.Count - level);
+            _savepoints.RemoveRange(keep, _savepoints.Count - keep);
         }
     }
 
     public void RollbackTo(int level)
     {
-        var since = level < _savepoints.Count ? _savepoints[level] : _changesAtBegin;
+        var since = level >= 0 && level < _savepoints.Count ? _savepoints[level] : _changesAtBegin;
         if (since != _changes)
         {
             // Storage was rolled back by SQLite; the cache follows by reloading.
             _storage.CloseBlobs();
             _index = null;
             _changes++;
+        }
+
+        if (level < 0)
+        {
+            _savepoints.Clear();
+            _changesAtBegin = _changes;
+        }
+        else
+        {
             Savepoint(level);
         }
     }
