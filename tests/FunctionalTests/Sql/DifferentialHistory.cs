@@ -709,7 +709,6 @@ public sealed class DifferentialHistory
     {
         var model = ModelRows(connection);
         var queries = knn ? Enumerable.Range(0, 3).Select(_ => Query()).ToList() : [];
-        var inTransaction = connection == _c && InTransaction;
         if (_check == DifferentialCheck.ExactScan)
         {
             ModelCheck.All(() => ModelRows(connection), ExactScan(connection), _metric, model, queries);
@@ -735,7 +734,9 @@ public sealed class DifferentialHistory
         }
 
         ModelCheck.All(connection, Table, _metric, model, queries);
-        if (!inTransaction)
+
+        // 'integrity-check' is an INSERT: it needs the write lock, which this connection holds while in a transaction.
+        if (!InTransaction)
         {
             connection.Execute($"INSERT INTO {Table}({Table}) VALUES ('integrity-check')");
         }
