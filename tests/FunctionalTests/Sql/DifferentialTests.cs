@@ -8,8 +8,8 @@ namespace FunctionalTests.Sql;
 /// vectors, equidistant vectors, savepoints inside and outside BEGIN, statements that fail half-way after a KNN
 /// query, a second connection, reopening) checked after every step against a plain table changed by the same
 /// statements in the same transactions (<see cref="DifferentialHistory"/>).
-/// DISKANN_DIFF_ROUNDS sets the seeds per configuration (default 2) and DISKANN_DIFF_STEPS the steps per history
-/// (default 60) for a longer soak; DISKANN_DIFF_SEED replays one seed (the failure message names it, the step and
+/// DISKANN_DIFF_ROUNDS sets the seeds per configuration (default 3) and DISKANN_DIFF_STEPS the steps per history
+/// (default 80) for a longer soak; DISKANN_DIFF_SEED replays one seed (the failure message names it, the step and
 /// the last 30 steps).
 /// </summary>
 public sealed class DifferentialTests
@@ -75,9 +75,9 @@ public sealed class DifferentialTests
         Assert.Contains("other vector bytes at rowids 8", changed.Message, StringComparison.Ordinal);
     }
 
-    private static int Steps() => int.TryParse(Environment.GetEnvironmentVariable("DISKANN_DIFF_STEPS"), out var s) ? s : 60;
+    private static int Steps() => int.TryParse(Environment.GetEnvironmentVariable("DISKANN_DIFF_STEPS"), out var s) ? s : 80;
 
-    /// <summary>DISKANN_DIFF_SEED alone, or DISKANN_DIFF_ROUNDS seeds (default 2) that differ between configurations.</summary>
+    /// <summary>DISKANN_DIFF_SEED alone, or DISKANN_DIFF_ROUNDS seeds (default 3) that differ between configurations.</summary>
     private static IEnumerable<int> Seeds(int dimension)
     {
         if (int.TryParse(Environment.GetEnvironmentVariable("DISKANN_DIFF_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var one))
@@ -85,7 +85,7 @@ public sealed class DifferentialTests
             return [one];
         }
 
-        var rounds = int.TryParse(Environment.GetEnvironmentVariable("DISKANN_DIFF_ROUNDS"), out var r) ? r : 2;
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("DISKANN_DIFF_ROUNDS"), out var r) ? r : 3;
         return Enumerable.Range(0, rounds).Select(i => (dimension * 1000) + i + 1);
     }
 }
