@@ -141,10 +141,10 @@ public sealed class HistoryRegressionTests : DatabaseTest
     [InlineData("cosine")]
     public void A_reload_in_one_transaction_answers_as_well_as_a_fresh_build(string metric)
     {
-        const int Dimension = 48;
-        var all = SqlHelpers.Clustered(3100, Dimension, seed: 106, clusters: 40);
-        var vectors = all.Take(3000).ToList();
-        var queries = all.Skip(3000).ToList();
+        const int Dimension = 32;
+        var all = SqlHelpers.Clustered(2100, Dimension, seed: 106, clusters: 40);
+        var vectors = all.Take(2000).ToList();
+        var queries = all.Skip(2000).ToList();
         var truth = queries.Select(q => SqlHelpers.ExactTopK(metric, vectors, q, 10)).ToList();
         double Recall(SqliteConnection conn, string table) => queries.Select((q, i) => SqlHelpers.Recall(truth[i], KnnIds(conn, table, q, 10))).Average();
 
