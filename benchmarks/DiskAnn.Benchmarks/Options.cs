@@ -71,6 +71,9 @@ public sealed class Options
     /// <summary>search_list_size for the commands that use one operating point (writes, concurrency, churn, filtered).</summary>
     public int? OperatingL => GetInt("op-L");
 
+    /// <summary>The larger search_list_size the history command reports besides the table's default.</summary>
+    public int HistoryLargeL => GetInt("history-L") ?? 200;
+
     public int Ops => GetInt("ops") ?? 500;
 
     public int Rounds => GetInt("rounds") ?? 3;

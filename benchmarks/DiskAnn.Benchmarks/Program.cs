@@ -6,12 +6,14 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | refresh | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | all
+        commands: sql | compare | writes | refresh | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | history | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
                   compressed: quantization=none vs int8 (and int8 + re-rank of 4k candidates), --L default 10,20,40,64,100
                   cache: cache_size_mb none/100/50/25/10% of the raw vectors, cold/warm latency at --op-L (default 40)
+                  history: recall after a reload, a rewrite of every vector and back, a rowid shift, a 90% delete (each
+                           in one transaction) vs a fresh build of the same rows, at the default L and --history-L (200)
         index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
         other:    --repeat 3 (passes per query measurement, median reported) --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
                   --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
@@ -64,6 +66,9 @@ switch (command)
     case "cache":
         CacheBench.Run(context);
         break;
+    case "history":
+        HistoryBench.Run(context);
+        break;
     case "all":
         CompareBench.Run(context);
         ConcurrencyBench.Run(context);
@@ -76,6 +81,7 @@ switch (command)
         ScaleBench.Run(context);
         CompressedBench.Run(context);
         CacheBench.Run(context);
+        HistoryBench.Run(context);
         break;
     default:
         Console.Error.WriteLine($"Unknown command '{command}'. Try --help.");
