@@ -225,9 +225,14 @@ internal sealed class ShadowStorage : IDisposable
             {
                 var chunk = (int)select.Int64(0);
                 var data = select.Blob(1);
-                if (chunk != graphChunks || data.Length != chunkSlots * recordBytes || chunk >= _storedChunks)
+                if (chunk != graphChunks || data.Length != chunkSlots * recordBytes)
                 {
-                    throw Corrupt($"graph chunk {chunk} is missing or has {data.Length} bytes instead of {chunkSlots * recordBytes}");
+                    throw Corrupt($"graph chunk {graphChunks} is missing or has {data.Length} bytes instead of {chunkSlots * recordBytes}");
+                }
+
+                if (chunk >= _storedChunks)
+                {
+                    throw Corrupt($"graph chunk {chunk} has no vector chunk ({_storedChunks} vector chunks are stored)");
                 }
 
                 LoadGraphChunk(nodes, chunk, data, neighbors);

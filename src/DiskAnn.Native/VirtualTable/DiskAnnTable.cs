@@ -102,7 +102,15 @@ internal sealed class DiskAnnTable : IDisposable
     {
         var (nodes, entry) = _storage.Load(Options, CacheSizeMb * 1024L * 1024L);
         var index = new VamanaIndex(Options, nodes);
-        index.AfterLoad(entry, _storage.ReadSeeds(nodes.SlotCount));
+        try
+        {
+            index.AfterLoad(entry, _storage.ReadSeeds(nodes.SlotCount));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Name}\" is corrupt: {e.Message}");
+        }
+
         return index;
     }
 
