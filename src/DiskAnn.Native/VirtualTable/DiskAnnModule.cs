@@ -225,7 +225,7 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
-            CursorFilter.Run(CursorOf(cursor), (QueryPlan)idxNum, new ReadOnlySpan<nint>(argv, argc));
+            CursorFilter.Run(CursorOf(cursor), (QueryPlan)idxNum, Utf8.Read(idxStr), new ReadOnlySpan<nint>(argv, argc));
             return OK;
         }
         catch (Exception e)

@@ -2,7 +2,8 @@ namespace DiskAnn.VirtualTable;
 
 /// <summary>
 /// The idxNum xBestIndex hands to xFilter: which constraints the plan uses. xFilter receives their values in
-/// argv in the order of these bits, lowest first.
+/// argv in the order of these bits, lowest first; with <see cref="RowIds"/>, the rowid constraints follow, one
+/// per character of idxStr (see <see cref="RowIdFilter"/>).
 /// </summary>
 [Flags]
 internal enum QueryPlan
@@ -13,8 +14,10 @@ internal enum QueryPlan
     SearchListSize = 4,
     Limit = 8,
     Offset = 16,
-    RowIdEquals = 32,
-    RowIdIn = 64,
+    RowIds = 32,
+
+    /// <summary>Not an argument: the query has a LIMIT that cannot act as k (its ORDER BY is not distance ascending).</summary>
+    LimitNotK = 64,
 }
 
 /// <summary>The columns the table declares, by index.</summary>

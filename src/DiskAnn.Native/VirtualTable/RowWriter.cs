@@ -50,13 +50,6 @@ internal static unsafe class RowWriter
         table.Update(oldRowid, rowid ?? oldRowid, vector, replace);
     }
 
-    private static long ReadRowId(nint value)
-    {
-        if (SqliteApi.value_numeric_type(value) != SqliteConstants.INTEGER)
-        {
-            throw new SqliteCallException(SqliteConstants.MISMATCH, "diskann: rowid must be an integer");
-        }
-
-        return SqliteApi.value_int64(value);
-    }
+    /// <summary>A rowid as an ordinary table takes it: 3, 3.0 and '3' are 3; 3.5 or 'x' is an error.</summary>
+    private static long ReadRowId(nint value) => SqliteValues.ReadInteger(value, "rowid", long.MinValue, long.MaxValue);
 }

@@ -38,15 +38,20 @@ internal static unsafe class SqliteValues
         return vector;
     }
 
-    /// <summary>An integer argument (k, search_list_size, a rowid) within [min, max].</summary>
+    /// <summary>
+    /// An integer argument (k, search_list_size, a rowid) within [min, max]. As for an INTEGER column, a value that
+    /// converts without loss counts: the REAL 3.0 and the text '3' are 3; 3.5 and 'abc' are errors.
+    /// </summary>
     public static long ReadInteger(nint value, string what, long min, long max)
     {
-        if (SqliteApi.value_numeric_type(value) != SqliteConstants.INTEGER)
+        var type = SqliteApi.value_numeric_type(value);
+        var real = type == SqliteConstants.FLOAT ? SqliteApi.value_double(value) : 0;
+        if (type != SqliteConstants.INTEGER && !(type == SqliteConstants.FLOAT && real == Math.Floor(real) && Math.Abs(real) < 9.2233720368547758E18))
         {
             throw Error(SqliteConstants.MISMATCH, $"diskann: {what} must be an integer, got {Describe(value)}");
         }
 
-        var number = SqliteApi.value_int64(value);
+        var number = type == SqliteConstants.INTEGER ? SqliteApi.value_int64(value) : (long)real;
         if (number < min || number > max)
         {
             throw Error(SqliteConstants.RANGE, $"diskann: {what} must be from {min} to {max}, got {number}");
