@@ -6,7 +6,7 @@ namespace DiskAnn.VirtualTable;
 /// <summary>Reads the sqlite3_value arguments of the module's callbacks, with an error that names the problem for bad ones.</summary>
 internal static unsafe class SqliteValues
 {
-    /// <summary>A vector argument: a BLOB of exactly <paramref name="dimension"/> finite float32 values.</summary>
+    /// <summary>A vector argument: a BLOB of exactly <paramref name="dimension"/> float32 values that distances can be computed with (<see cref="VectorMath.Problem"/>).</summary>
     public static float[] ReadVector(nint value, int dimension, string what)
     {
         var expected = dimension * sizeof(float);
@@ -29,10 +29,9 @@ internal static unsafe class SqliteValues
         }
 
         var vector = DiskAnnVector.FromBlob(new ReadOnlySpan<byte>(SqliteApi.value_blob(value), bytes));
-        var bad = VectorMath.IndexOfNonFinite(vector);
-        if (bad >= 0)
+        if (VectorMath.Problem(vector) is { } problem)
         {
-            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} has a NaN or infinite value at index {bad}");
+            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} {problem}");
         }
 
         return vector;
