@@ -99,6 +99,11 @@ internal static unsafe class DiskAnnModule
                 arguments.Add(Utf8.Read(argv[i]) ?? "");
             }
 
+            if (create)
+            {
+                TableNames.CheckNew(name);
+            }
+
             var options = TableOptions.Parse(arguments);
             var declaration = Utf8.Z(Columns.Declaration(name));
             fixed (byte* z = declaration)

@@ -33,6 +33,11 @@ internal static class Columns
 
     public const int RowId = -1;
 
+    /// <summary>
+    /// The table's columns. A table whose name is taken by a column (only an older version could create or rename
+    /// one so) gets no command column: it can then still be queried, renamed and dropped.
+    /// </summary>
     public static string Declaration(string table)
-        => $"CREATE TABLE x(vector BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, search_list_size INTEGER HIDDEN, {Storage.ShadowStorage.Quote(table)} HIDDEN)";
+        => "CREATE TABLE x(vector BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, search_list_size INTEGER HIDDEN"
+            + (TableNames.IsTaken(table) ? ")" : $", {Storage.ShadowStorage.Quote(table)} HIDDEN)");
 }

@@ -30,8 +30,9 @@ internal static unsafe class RowWriter
             return;
         }
 
-        var command = argv[2 + Columns.Command];
-        if (SqliteValues.IsNull(argv[0]) && !SqliteValues.IsNull(command))
+        // (A table without a command column has no argument for it: see Columns.Declaration.)
+        var command = argv.Length > 2 + Columns.Command ? argv[2 + Columns.Command] : 0;
+        if (SqliteValues.IsNull(argv[0]) && command != 0 && !SqliteValues.IsNull(command))
         {
             table.Command(SqliteValues.ReadText(command) ?? "");
             return;

@@ -140,6 +140,31 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
     }
 
     [Fact]
+    public void Order_by_distance_limit_acts_as_k_from_sqlite_3_41_and_older_shells_are_told_to_write_k()
+    {
+        var (exit, stdout, stderr) = Sqlite3("""
+            CREATE VIRTUAL TABLE t USING diskann(dimension=2, metric=l2);
+            INSERT INTO t(rowid, vector) VALUES (1, vector_from_json('[1, 0]')), (2, vector_from_json('[2, 0]')), (3, vector_from_json('[3, 0]'));
+            SELECT sqlite_version();
+            SELECT rowid FROM t WHERE vector MATCH vector_from_json('[0, 0]') ORDER BY distance LIMIT 2;
+            SELECT rowid FROM t WHERE vector MATCH vector_from_json('[0, 0]') AND k = 2 ORDER BY distance;
+            """);
+        var version = stdout.Split('\n')[0];
+        if (Version.Parse(version) >= new Version(3, 41))
+        {
+            Assert.True(exit == 0, stderr);
+            Assert.Equal($"{version}\n1\n2\n1\n2\n", stdout);
+        }
+        else
+        {
+            // SQLite 3.38 to 3.40 never pass LIMIT to a virtual table queried with MATCH: the error says what to write.
+            Assert.Equal($"{version}\n1\n2\n", stdout);
+            Assert.Contains("needs k: add 'AND k = 10'", stderr);
+            Assert.Contains($"SQLite {version} does not pass LIMIT", stderr);
+        }
+    }
+
+    [Fact]
     public void A_migration_script_from_ef_core_runs_in_the_shell_and_the_file_works_with_ef_core()
     {
         string script;
