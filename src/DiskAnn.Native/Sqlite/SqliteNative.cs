@@ -127,6 +127,7 @@ internal static class SqliteConstants
     public const int UTF8 = 1;
     public const int DETERMINISTIC = 0x000000800;
     public const int INNOCUOUS = 0x000200000;
+    public const int DIRECTONLY = 0x000080000;
 
     public const int INDEX_CONSTRAINT_EQ = 2;
     public const int INDEX_CONSTRAINT_GT = 4;

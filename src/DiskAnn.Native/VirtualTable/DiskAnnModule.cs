@@ -127,6 +127,7 @@ internal static unsafe class DiskAnnModule
             var v = (SqliteVtab*)NativeMemory.AllocZeroed((nuint)sizeof(SqliteVtab));
             v->managed = GCHandle.ToIntPtr(GCHandle.Alloc(table));
             *vtab = v;
+            TableRegistry.Add(table);
             return OK;
         }
         catch (Exception e)
@@ -155,6 +156,8 @@ internal static unsafe class DiskAnnModule
             {
                 table.Dispose();
             }
+
+            TableRegistry.Remove(table);
         }
         catch (Exception e)
         {
