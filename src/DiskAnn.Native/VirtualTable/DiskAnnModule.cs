@@ -101,7 +101,7 @@ internal static unsafe class DiskAnnModule
 
             if (create)
             {
-                TableNames.CheckNew(name);
+                TableNames.CheckNew(db, schema, name);
             }
 
             var options = TableOptions.Parse(arguments);

@@ -120,6 +120,11 @@ internal static unsafe class QueryPlanner
             UseRowIds();
             info->estimatedCost = 10;
             info->estimatedRows = 10;
+            if (!plan.HasFlag(QueryPlan.K) && !plan.HasFlag(QueryPlan.Limit))
+            {
+                // No k yet (k = other.column in a join, say): a last resort, so that SQLite prefers a plan with k.
+                info->estimatedCost = 1e12;
+            }
             if (byDistance)
             {
                 info->orderByConsumed = 1;

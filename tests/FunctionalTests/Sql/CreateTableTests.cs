@@ -96,10 +96,13 @@ public sealed class CreateTableTests : DatabaseTest
     [InlineData("CREATE TABLE b_graph(x)", "b_graph")]
     [InlineData("CREATE TABLE B_CONFIG(x)", "B_CONFIG")]
     [InlineData("CREATE VIEW b_vectors AS SELECT 1", "b_vectors")]
-    public void Rename_to_a_name_whose_shadow_tables_exist_is_refused_and_changes_nothing(string other, string clash)
+    public void Create_or_rename_to_a_name_whose_shadow_tables_exist_is_refused_and_changes_nothing(string other, string clash)
     {
         using var c = Db.Open();
         c.Execute(other);
+        var create = Assert.Throws<SqliteException>(() => c.Execute("CREATE VIRTUAL TABLE b USING diskann(dimension=2)"));
+        Assert.Contains($"cannot create \"b\": the table keeps its data in b_config, b_vectors and b_graph, and \"{clash}\" already exists", create.Message);
+        Assert.Equal(1L, c.Scalar("SELECT count(*) FROM sqlite_schema"));
         c.Execute("CREATE VIRTUAL TABLE a USING diskann(dimension=2)");
         c.Execute("INSERT INTO a(rowid, vector) VALUES (1, vector_from_json('[1, 0]'))");
         var schema = c.Scalar("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT * FROM sqlite_schema ORDER BY name)");
