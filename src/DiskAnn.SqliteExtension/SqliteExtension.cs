@@ -13,5 +13,11 @@ public static unsafe class SqliteExtension
     /// through SQLite's own function table. Returns SQLITE_OK, or an error code and a message.
     /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "sqlite3_diskann_init", CallConvs = [typeof(CallConvCdecl)])]
-    public static int Init(nint db, byte** pzErrMsg, nint pApi) => DiskAnnRegistration.RegisterExtension(db, pzErrMsg, pApi);
+    public static int Init(nint db, byte** pzErrMsg, nint pApi)
+    {
+        // First, before anything can fail: SQLite also dlclose()s the library when this function returns an
+        // error, and the runtime this very call started must not be unmapped under its threads.
+        ResidentLibrary.Pin((nint)(delegate* unmanaged[Cdecl]<nint, byte**, nint, int>)&Init);
+        return DiskAnnRegistration.RegisterExtension(db, pzErrMsg, pApi);
+    }
 }

@@ -62,6 +62,52 @@ internal static class VectorMath
         return Distance(metric, a, invA, b, invB);
     }
 
+    /// <summary>
+    /// The largest component magnitude a vector may have. Distances are float32 sums of squares and products: with
+    /// components up to 1e15 and up to 16000 of them, a squared l2 distance stays below about 1e35, far from
+    /// float32's 3.4e38 even after RobustPrune's alpha (at most 4) multiplies it.
+    /// </summary>
+    public const float MaxMagnitude = 1e15f;
+
+    /// <summary>
+    /// The smallest norm a non-zero vector may have. Below it products of components fall into float32's
+    /// subnormal range or to zero: a cosine query treated as the zero vector, dot and l2 ties that are not ties.
+    /// </summary>
+    public const double MinNorm = 1e-15;
+
+    /// <summary>
+    /// What makes the vector unusable for distances, completing "the vector ...", or null: a NaN or infinity, a
+    /// component beyond ±<see cref="MaxMagnitude"/>, or a norm that is not 0 but below <see cref="MinNorm"/>. The
+    /// index and the vector_distance_* functions refuse the same vectors, so they agree on every one they accept.
+    /// </summary>
+    public static string? Problem(ReadOnlySpan<float> v)
+    {
+        var squares = 0.0;
+        for (var i = 0; i < v.Length; i++)
+        {
+            var x = v[i];
+            if (!float.IsFinite(x))
+            {
+                return $"has a NaN or infinite value at index {i}";
+            }
+
+            if (MathF.Abs(x) > MaxMagnitude)
+            {
+                return $"has the value {x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} at index {i}, beyond ±1e15 where distances overflow float32; scale the vectors down";
+            }
+
+            squares += (double)x * x;
+        }
+
+        var norm = Math.Sqrt(squares);
+        if (norm > 0 && norm < MinNorm)
+        {
+            return $"has the norm {norm.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}, not 0 but below 1e-15 where distances underflow float32; scale the vectors up (or use the zero vector)";
+        }
+
+        return null;
+    }
+
     /// <summary>Index of the first NaN or infinite element, or -1.</summary>
     public static int IndexOfNonFinite(ReadOnlySpan<float> v)
     {

@@ -59,8 +59,8 @@ internal static unsafe class VectorFunctions
                 return;
             }
 
-            var a = ReadBlob(argv[0], name, 1);
-            var b = ReadBlob(argv[1], name, 2);
+            var a = ReadBlob(argv[0], name, 1, checkRange: true);
+            var b = ReadBlob(argv[1], name, 2, checkRange: true);
             if (a.Length != b.Length)
             {
                 throw new SqliteCallException(ERROR, $"{name}: the vectors have different dimensions ({a.Length} and {b.Length})");
@@ -201,7 +201,7 @@ internal static unsafe class VectorFunctions
         return [.. values];
     }
 
-    private static float[] ReadBlob(nint value, string name, int position)
+    private static float[] ReadBlob(nint value, string name, int position, bool checkRange = false)
     {
         if (SqliteApi.value_type(value) != BLOB)
         {
@@ -215,8 +215,12 @@ internal static unsafe class VectorFunctions
         }
 
         var vector = DiskAnnVector.FromBlob(new ReadOnlySpan<byte>(SqliteApi.value_blob(value), bytes));
-        var bad = VectorMath.IndexOfNonFinite(vector);
-        if (bad >= 0)
+        // The distance functions refuse what the index refuses; vector_to_json and vector_dims show any vector.
+        if (checkRange && VectorMath.Problem(vector) is { } problem)
+        {
+            throw new SqliteCallException(MISMATCH, $"{name}: argument {position} {problem}");
+        }
+        else if (!checkRange && VectorMath.IndexOfNonFinite(vector) is var bad and >= 0)
         {
             throw new SqliteCallException(MISMATCH, $"{name}: argument {position} has a NaN or infinite value at index {bad}");
         }

@@ -21,6 +21,7 @@ internal static unsafe class DiskAnnRegistration
         }
 
         VectorFunctions.Register(db);
+        CacheSizeFunction.Register(db);
     }
 
     /// <summary>

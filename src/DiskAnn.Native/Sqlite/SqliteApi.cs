@@ -45,6 +45,7 @@ internal static unsafe class SqliteApi
     public static delegate* unmanaged[Cdecl]<void*, void> free;
     public static delegate* unmanaged[Cdecl]<nint, byte*> errmsg;
     public static delegate* unmanaged[Cdecl]<nint, int> extended_errcode;
+    public static delegate* unmanaged[Cdecl]<int> libversion_number;
 
     public static delegate* unmanaged[Cdecl]<nint, byte*, int, nint*, nint, int> prepare_v2;
     public static delegate* unmanaged[Cdecl]<nint, int> step;
@@ -156,6 +157,7 @@ internal static unsafe class SqliteApi
         free = (delegate* unmanaged[Cdecl]<void*, void>)resolve("free", 58);
         errmsg = (delegate* unmanaged[Cdecl]<nint, byte*>)resolve("errmsg", 53);
         extended_errcode = (delegate* unmanaged[Cdecl]<nint, int>)resolve("extended_errcode", 166);
+        libversion_number = (delegate* unmanaged[Cdecl]<int>)resolve("libversion_number", LibVersionNumberSlot);
 
         prepare_v2 = (delegate* unmanaged[Cdecl]<nint, byte*, int, nint*, nint, int>)resolve("prepare_v2", 116);
         step = (delegate* unmanaged[Cdecl]<nint, int>)resolve("step", 94);

@@ -108,6 +108,7 @@ internal static class SqliteConstants
     public const int BUSY = 5;
     public const int NOMEM = 7;
     public const int CORRUPT = 11;
+    public const int FULL = 13;
     public const int CONSTRAINT = 19;
     public const int MISMATCH = 20;
     public const int RANGE = 25;
@@ -126,9 +127,17 @@ internal static class SqliteConstants
     public const int UTF8 = 1;
     public const int DETERMINISTIC = 0x000000800;
     public const int INNOCUOUS = 0x000200000;
+    public const int DIRECTONLY = 0x000080000;
 
     public const int INDEX_CONSTRAINT_EQ = 2;
+    public const int INDEX_CONSTRAINT_GT = 4;
+    public const int INDEX_CONSTRAINT_LE = 8;
+    public const int INDEX_CONSTRAINT_LT = 16;
+    public const int INDEX_CONSTRAINT_GE = 32;
     public const int INDEX_CONSTRAINT_MATCH = 64;
+    public const int INDEX_CONSTRAINT_NE = 68;
+    public const int INDEX_CONSTRAINT_ISNOT = 69;
+    public const int INDEX_CONSTRAINT_IS = 72;
     public const int INDEX_CONSTRAINT_LIMIT = 73;
     public const int INDEX_CONSTRAINT_OFFSET = 74;
     public const int INDEX_SCAN_UNIQUE = 1;

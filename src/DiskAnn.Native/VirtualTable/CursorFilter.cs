@@ -5,15 +5,16 @@ namespace DiskAnn.VirtualTable;
 /// <summary>xFilter: runs the plan xBestIndex chose with the argument values SQLite bound, filling the cursor.</summary>
 internal static unsafe class CursorFilter
 {
-    public static void Run(DiskAnnCursor cursor, QueryPlan plan, ReadOnlySpan<nint> argv)
+    /// <summary>SQLite 3.41.0: from there on it passes LIMIT to a virtual table queried with MATCH (3.38 to 3.40 do not).</summary>
+    private const int LimitWithMatchVersion = 3_041_000;
+
+    public static void Run(DiskAnnCursor cursor, QueryPlan plan, string? rowIdOps, ReadOnlySpan<nint> argv)
     {
         cursor.Reset();
         var table = cursor.Table;
         var next = 0;
         float[]? query = null;
         long k = 0, listSize = 0, limit = -1, offset = 0;
-        long? rowid = null;
-        List<long>? allowed = null;
         if (plan.HasFlag(QueryPlan.Match))
         {
             query = SqliteValues.ReadVector(argv[next++], table.Options.Dimension, "the query vector (MATCH)");
@@ -29,50 +30,26 @@ internal static unsafe class CursorFilter
             listSize = SqliteValues.ReadInteger(argv[next++], "search_list_size", 1, TableOptions.MaxListSize);
         }
 
+        // A negative LIMIT is no limit and a negative OFFSET none, as SQLite reads them.
         if (plan.HasFlag(QueryPlan.Limit))
         {
-            limit = SqliteValues.ReadInteger(argv[next++], "LIMIT", 0, long.MaxValue);
+            limit = Math.Max(-1, SqliteValues.ReadInteger(argv[next++], "LIMIT", long.MinValue, long.MaxValue));
         }
 
         if (plan.HasFlag(QueryPlan.Offset))
         {
-            offset = SqliteValues.ReadInteger(argv[next++], "OFFSET", 0, long.MaxValue);
+            offset = Math.Max(0, SqliteValues.ReadInteger(argv[next++], "OFFSET", long.MinValue, long.MaxValue));
         }
 
-        if (plan.HasFlag(QueryPlan.RowIdEquals))
-        {
-            var value = argv[next++];
-            if (SqliteApi.value_numeric_type(value) == SqliteConstants.INTEGER)
-            {
-                rowid = SqliteApi.value_int64(value);
-            }
-            else
-            {
-                return; // rowid = 'text' or NULL matches nothing
-            }
-        }
-
-        if (plan.HasFlag(QueryPlan.RowIdIn))
-        {
-            allowed = ReadInList(argv[next++]);
-        }
-
-        if (rowid is { } r && allowed is not null)
-        {
-            allowed = allowed.Contains(r) ? [r] : [];
-        }
-        else if (rowid is { } only && query is not null)
-        {
-            allowed = [only];
-        }
-
+        var filter = plan.HasFlag(QueryPlan.RowIds) ? RowIdFilter.Read(rowIdOps ?? "", argv[next..]) : null;
+        var index = table.Index;
         if (query is not null)
         {
             if (k == 0)
             {
                 if (limit < 0)
                 {
-                    throw new SqliteCallException(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k: add 'AND k = 10' or 'LIMIT 10'");
+                    throw NeedsK(plan);
                 }
 
                 k = limit + offset;
@@ -87,6 +64,12 @@ internal static unsafe class CursorFilter
                 }
             }
 
+            var allowed = filter?.Select(index);
+            if (allowed is not null && allowed.Count == index.LiveCount)
+            {
+                allowed = null; // every row passes: an ordinary search
+            }
+
             var list = listSize > 0 ? (int)listSize : table.Options.SearchListSize;
             var rowids = new long[k];
             var distances = new float[k];
@@ -99,46 +82,27 @@ internal static unsafe class CursorFilter
             return;
         }
 
-        var index = table.Index;
         cursor.Index = index;
-        if (rowid is { } single)
-        {
-            if (index.TryGetSlot(single, out _))
-            {
-                cursor.RowIds = [single];
-                cursor.Count = 1;
-            }
-
-            return;
-        }
-
-        var all = allowed is not null ? allowed.Where(id => index.TryGetSlot(id, out _)).Distinct().ToArray() : index.RowIds.ToArray();
+        var all = filter is not null ? filter.Select(index).ToArray() : index.RowIds.ToArray();
         Array.Sort(all);
         cursor.RowIds = all;
         cursor.Count = all.Length;
     }
 
-    /// <summary>The values of a rowid IN (...) list; duplicates are left for the consumer to skip.</summary>
-    private static unsafe List<long> ReadInList(nint list)
+    /// <summary>A MATCH without k: says what to write, and why a LIMIT in the query did not count.</summary>
+    private static SqliteCallException NeedsK(QueryPlan plan)
     {
-        var set = new List<long>();
-        nint value;
-        var rc = SqliteApi.vtab_in_first(list, &value);
-        while (rc == SqliteConstants.OK && value != 0)
+        if (plan.HasFlag(QueryPlan.LimitNotK))
         {
-            if (SqliteApi.value_numeric_type(value) == SqliteConstants.INTEGER)
-            {
-                set.Add(SqliteApi.value_int64(value));
-            }
-
-            rc = SqliteApi.vtab_in_next(list, &value);
+            return new(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k: LIMIT acts as k only with no ORDER BY or ORDER BY distance (ascending); add 'AND k = 10' for the 10 nearest, which the ORDER BY and LIMIT then apply to");
         }
 
-        if (rc != SqliteConstants.OK && rc != SqliteConstants.DONE)
+        var version = SqliteApi.libversion_number();
+        if (version < LimitWithMatchVersion)
         {
-            throw new SqliteCallException(rc, "diskann: could not read the rowid IN (...) list");
+            return new(SqliteConstants.ERROR, $"diskann: a vector MATCH query needs k: add 'AND k = 10' (SQLite {version / 1_000_000}.{version / 1000 % 1000}.{version % 1000} does not pass LIMIT to a virtual table queried with MATCH; ORDER BY distance LIMIT 10 acts as k from SQLite 3.41.0 on)");
         }
 
-        return set;
+        return new(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k: add 'AND k = 10' (a LIMIT acts as k only when the table is alone in its SELECT and every WHERE condition is on vector, k, search_list_size or rowid)");
     }
 }

@@ -103,6 +103,11 @@ internal static unsafe class DiskAnnModule
                 arguments.Add(Utf8.Read(argv[i]) ?? "");
             }
 
+            if (create)
+            {
+                TableNames.CheckNew(db, schema, name);
+            }
+
             var options = TableOptions.Parse(arguments);
             var declaration = Utf8.Z(Columns.Declaration(name));
             fixed (byte* z = declaration)
@@ -126,6 +131,7 @@ internal static unsafe class DiskAnnModule
             var v = (SqliteVtab*)NativeMemory.AllocZeroed((nuint)sizeof(SqliteVtab));
             v->managed = GCHandle.ToIntPtr(GCHandle.Alloc(table));
             *vtab = v;
+            TableRegistry.Add(table);
             return OK;
         }
         catch (Exception e)
@@ -154,6 +160,8 @@ internal static unsafe class DiskAnnModule
             {
                 table.Dispose();
             }
+
+            TableRegistry.Remove(table);
         }
         catch (Exception e)
         {
@@ -229,7 +237,7 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
-            CursorFilter.Run(CursorOf(cursor), (QueryPlan)idxNum, new ReadOnlySpan<nint>(argv, argc));
+            CursorFilter.Run(CursorOf(cursor), (QueryPlan)idxNum, Utf8.Read(idxStr), new ReadOnlySpan<nint>(argv, argc));
             return OK;
         }
         catch (Exception e)

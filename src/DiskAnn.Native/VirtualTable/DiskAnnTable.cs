@@ -133,7 +133,7 @@ internal sealed class DiskAnnTable : IDisposable
     public long Insert(long? rowid, float[] vector, bool replace)
     {
         var index = Index;
-        var id = rowid ?? (index.LiveCount == 0 ? 1 : index.MaxRowId() + 1);
+        var id = rowid ?? NewRowId(index);
         if (index.TryGetSlot(id, out _))
         {
             if (!replace)
@@ -150,6 +150,30 @@ internal sealed class DiskAnnTable : IDisposable
             _storage.WriteSlot(ix.Nodes, slot);
         });
         return id;
+    }
+
+    /// <summary>
+    /// The rowid SQLite would give a row inserted without one: the largest plus one, and once the largest possible
+    /// rowid is taken, a random unused one (100 tries, then SQLITE_FULL, as SQLite does); never a wrap to negative.
+    /// </summary>
+    private static long NewRowId(VamanaIndex index)
+    {
+        var max = index.LiveCount == 0 ? 0 : index.MaxRowId();
+        if (max < long.MaxValue)
+        {
+            return max + 1;
+        }
+
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var id = Random.Shared.NextInt64(1, long.MaxValue);
+            if (!index.TryGetSlot(id, out _))
+            {
+                return id;
+            }
+        }
+
+        throw new SqliteCallException(SqliteConstants.FULL, "database or disk is full (diskann: rowid 9223372036854775807 is taken and no unused rowid was found at random; give each row its rowid)");
     }
 
     public void Delete(long rowid)
@@ -559,6 +583,7 @@ internal sealed class DiskAnnTable : IDisposable
 
     public void Rename(string newName)
     {
+        TableNames.CheckRename(Db, Schema, Name, newName);
         _storage.CloseBlobs();
         ShadowStorage.Rename(Db, Schema, Name, newName);
         Name = newName;

@@ -2,7 +2,8 @@ namespace DiskAnn.VirtualTable;
 
 /// <summary>
 /// The idxNum xBestIndex hands to xFilter: which constraints the plan uses. xFilter receives their values in
-/// argv in the order of these bits, lowest first.
+/// argv in the order of these bits, lowest first; with <see cref="RowIds"/>, the rowid constraints follow, one
+/// per character of idxStr (see <see cref="RowIdFilter"/>).
 /// </summary>
 [Flags]
 internal enum QueryPlan
@@ -13,8 +14,10 @@ internal enum QueryPlan
     SearchListSize = 4,
     Limit = 8,
     Offset = 16,
-    RowIdEquals = 32,
-    RowIdIn = 64,
+    RowIds = 32,
+
+    /// <summary>Not an argument: the query has a LIMIT that cannot act as k (its ORDER BY is not distance ascending).</summary>
+    LimitNotK = 64,
 }
 
 /// <summary>The columns the table declares, by index.</summary>
@@ -30,6 +33,11 @@ internal static class Columns
 
     public const int RowId = -1;
 
+    /// <summary>
+    /// The table's columns. A table whose name is taken by a column (only an older version could create or rename
+    /// one so) gets no command column: it can then still be queried, renamed and dropped.
+    /// </summary>
     public static string Declaration(string table)
-        => $"CREATE TABLE x(vector BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, search_list_size INTEGER HIDDEN, {Storage.ShadowStorage.Quote(table)} HIDDEN)";
+        => "CREATE TABLE x(vector BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, search_list_size INTEGER HIDDEN"
+            + (TableNames.IsTaken(table) ? ")" : $", {Storage.ShadowStorage.Quote(table)} HIDDEN)");
 }

@@ -1,18 +1,20 @@
+using System.Text;
 using DiskAnn.Sqlite;
 using static DiskAnn.Sqlite.SqliteConstants;
 
 namespace DiskAnn.VirtualTable;
 
 /// <summary>
-/// xBestIndex: a KNN plan when <c>vector MATCH ?</c> is usable (with k, search_list_size, LIMIT/OFFSET and a
-/// rowid filter as extra arguments), a point lookup for <c>rowid = ?</c> or <c>rowid IN (...)</c>, and a
-/// full scan otherwise, priced so that SQLite never prefers a scan over a usable MATCH.
+/// xBestIndex: a KNN plan when <c>vector MATCH ?</c> is usable (with k, search_list_size, LIMIT/OFFSET and every
+/// rowid constraint as extra arguments), a lookup when rowid constraints are usable, and a full scan otherwise,
+/// priced so that SQLite never prefers a scan over a usable MATCH.
 /// </summary>
 internal static unsafe class QueryPlanner
 {
     public static void Plan(SqliteIndexInfo* info)
     {
-        int match = -1, k = -1, listSize = -1, limit = -1, offset = -1, rowidEquals = -1, rowidIn = -1;
+        int match = -1, k = -1, listSize = -1, limit = -1, offset = -1;
+        var rowids = new List<(int Constraint, char Op)>();
         var unusableMatch = false;
         for (var i = 0; i < info->nConstraint; i++)
         {
@@ -29,9 +31,11 @@ internal static unsafe class QueryPlanner
                     match = i;
                     break;
                 case INDEX_CONSTRAINT_EQ when c.iColumn == Columns.K && k < 0:
+                    RefuseInList(info, i, "k");
                     k = i;
                     break;
                 case INDEX_CONSTRAINT_EQ when c.iColumn == Columns.SearchListSize && listSize < 0:
+                    RefuseInList(info, i, "search_list_size");
                     listSize = i;
                     break;
                 case INDEX_CONSTRAINT_LIMIT when limit < 0:
@@ -40,15 +44,14 @@ internal static unsafe class QueryPlanner
                 case INDEX_CONSTRAINT_OFFSET when offset < 0:
                     offset = i;
                     break;
-                case INDEX_CONSTRAINT_EQ when c.iColumn == Columns.RowId:
-                    // rowid IN (...) arrives as an EQ constraint that sqlite3_vtab_in can hand over whole.
-                    if (SqliteApi.vtab_in(info, i, -1) != 0 && rowidIn < 0)
+                default:
+                    // Every rowid comparison is taken, not only the first: one left to SQLite would be applied
+                    // after the k nearest were picked (fewer than k rows), and a second IN list left to SQLite
+                    // would run the search once per value.
+                    if (c.iColumn == Columns.RowId && RowIdFilter.Code(c.op) is { } code)
                     {
-                        rowidIn = i;
-                    }
-                    else if (rowidEquals < 0)
-                    {
-                        rowidEquals = i;
+                        // rowid IN (...) arrives as an EQ constraint that sqlite3_vtab_in can hand over whole.
+                        rowids.Add((i, code == RowIdFilter.EqualTo && SqliteApi.vtab_in(info, i, -1) != 0 ? RowIdFilter.In : code));
                     }
 
                     break;
@@ -69,24 +72,60 @@ internal static unsafe class QueryPlanner
             info->aConstraintUsage[constraint].omit = omit ? (byte)1 : (byte)0;
         }
 
+        void UseRowIds()
+        {
+            if (rowids.Count == 0)
+            {
+                return;
+            }
+
+            var ops = new StringBuilder(rowids.Count);
+            foreach (var (constraint, op) in rowids)
+            {
+                if (op == RowIdFilter.In)
+                {
+                    SqliteApi.vtab_in(info, constraint, 1);
+                }
+
+                Use(constraint, QueryPlan.RowIds, omit: true);
+                ops.Append(op);
+            }
+
+            info->idxStr = Utf8.SqliteCopy(ops.ToString());
+            info->needToFreeIdxStr = 1;
+        }
+
         if (match >= 0)
         {
+            var byDistance = info->nOrderBy == 1 && info->aOrderBy[0].iColumn == Columns.Distance && info->aOrderBy[0].desc == 0;
             Use(match, QueryPlan.Match, omit: true);
             Use(k, QueryPlan.K, omit: true);
             Use(listSize, QueryPlan.SearchListSize, omit: true);
-            // SQLite still applies LIMIT/OFFSET itself; the index just returns enough rows.
-            Use(limit, QueryPlan.Limit, omit: false);
-            Use(limit >= 0 ? offset : -1, QueryPlan.Offset, omit: false);
-            Use(rowidEquals, QueryPlan.RowIdEquals, omit: true);
-            if (rowidIn >= 0)
+            if (k < 0 && limit >= 0)
             {
-                SqliteApi.vtab_in(info, rowidIn, 1);
-                Use(rowidIn, QueryPlan.RowIdIn, omit: true);
+                // LIMIT n acts as k only when the n rows SQLite keeps are the n nearest: no ORDER BY, or ORDER BY
+                // distance ascending. (ORDER BY distance DESC LIMIT 3 wants the 3 farthest, which no k gives.)
+                // SQLite still applies LIMIT/OFFSET itself; the index just returns enough rows.
+                if (info->nOrderBy == 0 || byDistance)
+                {
+                    Use(limit, QueryPlan.Limit, omit: false);
+                    Use(offset, QueryPlan.Offset, omit: false);
+                }
+                else
+                {
+                    plan |= QueryPlan.LimitNotK;
+                }
             }
 
+            UseRowIds();
             info->estimatedCost = 10;
             info->estimatedRows = 10;
-            if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == Columns.Distance && info->aOrderBy[0].desc == 0)
+            if (!plan.HasFlag(QueryPlan.K) && !plan.HasFlag(QueryPlan.Limit))
+            {
+                // No k yet (k = other.column in a join, say): a last resort, so that SQLite prefers a plan with k.
+                info->estimatedCost = 1e12;
+            }
+            if (byDistance)
             {
                 info->orderByConsumed = 1;
             }
@@ -97,19 +136,26 @@ internal static unsafe class QueryPlanner
             info->estimatedCost = 1e18;
             info->estimatedRows = long.MaxValue / 4;
         }
-        else if (rowidEquals >= 0)
+        else if (rowids.Count > 0)
         {
-            Use(rowidEquals, QueryPlan.RowIdEquals, omit: true);
-            info->estimatedCost = 1;
-            info->estimatedRows = 1;
-            info->idxFlags |= INDEX_SCAN_UNIQUE;
-        }
-        else if (rowidIn >= 0)
-        {
-            SqliteApi.vtab_in(info, rowidIn, 1);
-            Use(rowidIn, QueryPlan.RowIdIn, omit: true);
-            info->estimatedCost = 100;
-            info->estimatedRows = 100;
+            UseRowIds();
+            if (rowids.Exists(r => r.Op is RowIdFilter.EqualTo or RowIdFilter.Is))
+            {
+                info->estimatedCost = 1;
+                info->estimatedRows = 1;
+                info->idxFlags |= INDEX_SCAN_UNIQUE;
+            }
+            else if (rowids.Exists(r => r.Op == RowIdFilter.In))
+            {
+                info->estimatedCost = 100;
+                info->estimatedRows = 100;
+            }
+            else
+            {
+                // A range still walks every rowid in memory, but returns fewer rows than a scan.
+                info->estimatedCost = 1e6;
+                info->estimatedRows = 250_000;
+            }
         }
         else
         {
@@ -118,5 +164,17 @@ internal static unsafe class QueryPlanner
         }
 
         info->idxNum = (int)plan;
+    }
+
+    /// <summary>
+    /// k IN (1, 2) would run one search per value and return the rows of both (the nearest twice): a query has
+    /// one k. Said at prepare time, with what to write instead.
+    /// </summary>
+    private static void RefuseInList(SqliteIndexInfo* info, int constraint, string column)
+    {
+        if (SqliteApi.vtab_in(info, constraint, -1) != 0)
+        {
+            throw new SqliteCallException(ERROR, $"diskann: {column} IN (...) is not supported: a vector MATCH query takes one {column}; write {column} = N (one query per value)");
+        }
     }
 }

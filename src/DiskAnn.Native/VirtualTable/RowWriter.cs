@@ -30,8 +30,9 @@ internal static unsafe class RowWriter
             return;
         }
 
-        var command = argv[2 + Columns.Command];
-        if (SqliteValues.IsNull(argv[0]) && !SqliteValues.IsNull(command))
+        // (A table without a command column has no argument for it: see Columns.Declaration.)
+        var command = argv.Length > 2 + Columns.Command ? argv[2 + Columns.Command] : 0;
+        if (SqliteValues.IsNull(argv[0]) && command != 0 && !SqliteValues.IsNull(command))
         {
             table.Command(SqliteValues.ReadText(command) ?? "");
             return;
@@ -50,13 +51,6 @@ internal static unsafe class RowWriter
         table.Update(oldRowid, rowid ?? oldRowid, vector, replace);
     }
 
-    private static long ReadRowId(nint value)
-    {
-        if (SqliteApi.value_numeric_type(value) != SqliteConstants.INTEGER)
-        {
-            throw new SqliteCallException(SqliteConstants.MISMATCH, "diskann: rowid must be an integer");
-        }
-
-        return SqliteApi.value_int64(value);
-    }
+    /// <summary>A rowid as an ordinary table takes it: 3, 3.0 and '3' are 3; 3.5 or 'x' is an error.</summary>
+    private static long ReadRowId(nint value) => SqliteValues.ReadInteger(value, "rowid", long.MinValue, long.MaxValue);
 }

@@ -6,7 +6,7 @@ namespace DiskAnn.VirtualTable;
 /// <summary>Reads the sqlite3_value arguments of the module's callbacks, with an error that names the problem for bad ones.</summary>
 internal static unsafe class SqliteValues
 {
-    /// <summary>A vector argument: a BLOB of exactly <paramref name="dimension"/> finite float32 values.</summary>
+    /// <summary>A vector argument: a BLOB of exactly <paramref name="dimension"/> float32 values that distances can be computed with (<see cref="VectorMath.Problem"/>).</summary>
     public static float[] ReadVector(nint value, int dimension, string what)
     {
         var expected = dimension * sizeof(float);
@@ -29,24 +29,28 @@ internal static unsafe class SqliteValues
         }
 
         var vector = DiskAnnVector.FromBlob(new ReadOnlySpan<byte>(SqliteApi.value_blob(value), bytes));
-        var bad = VectorMath.IndexOfNonFinite(vector);
-        if (bad >= 0)
+        if (VectorMath.Problem(vector) is { } problem)
         {
-            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} has a NaN or infinite value at index {bad}");
+            throw Error(SqliteConstants.MISMATCH, $"diskann: {what} {problem}");
         }
 
         return vector;
     }
 
-    /// <summary>An integer argument (k, search_list_size, a rowid) within [min, max].</summary>
+    /// <summary>
+    /// An integer argument (k, search_list_size, a rowid) within [min, max]. As for an INTEGER column, a value that
+    /// converts without loss counts: the REAL 3.0 and the text '3' are 3; 3.5 and 'abc' are errors.
+    /// </summary>
     public static long ReadInteger(nint value, string what, long min, long max)
     {
-        if (SqliteApi.value_numeric_type(value) != SqliteConstants.INTEGER)
+        var type = SqliteApi.value_numeric_type(value);
+        var real = type == SqliteConstants.FLOAT ? SqliteApi.value_double(value) : 0;
+        if (type != SqliteConstants.INTEGER && !(type == SqliteConstants.FLOAT && real == Math.Floor(real) && Math.Abs(real) < 9.2233720368547758E18))
         {
             throw Error(SqliteConstants.MISMATCH, $"diskann: {what} must be an integer, got {Describe(value)}");
         }
 
-        var number = SqliteApi.value_int64(value);
+        var number = type == SqliteConstants.INTEGER ? SqliteApi.value_int64(value) : (long)real;
         if (number < min || number > max)
         {
             throw Error(SqliteConstants.RANGE, $"diskann: {what} must be from {min} to {max}, got {number}");

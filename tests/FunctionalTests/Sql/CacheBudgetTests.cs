@@ -66,6 +66,46 @@ public sealed class CacheBudgetTests : DatabaseTest
         Assert.Equal([7L, 9L], hits.Select(h => h.RowId).Order().ToArray());
     }
 
+    [Fact]
+    public void A_read_only_or_query_only_connection_sets_its_budget_with_a_select()
+    {
+        var vectors = SqlHelpers.Clustered(3000, 128, seed: 84);
+        using (var c = Db.Open())
+        {
+            c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=128)");
+            c.Execute("CREATE TABLE plain(x)");
+            c.InsertAll("idx", vectors);
+        }
+
+        using var whole = Db.Open();
+        whole.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=100000')");
+
+        using var readOnly = new SqliteConnection($"Data Source={Db.Path};Mode=ReadOnly;Pooling=False");
+        readOnly.Open();
+        DiskAnn.SqliteConnectionExtensions.LoadDiskAnn(readOnly);
+        using var queryOnly = Db.Open();
+        queryOnly.Execute("PRAGMA query_only = 1");
+        foreach (var c in new[] { readOnly, queryOnly })
+        {
+            // The INSERT command is a write, which SQLite refuses here before the table sees it; the function is not.
+            Assert.Throws<SqliteException>(() => c.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=1')"));
+            Assert.Equal(0L, c.Scalar("SELECT diskann_cache_size_mb('idx')"));
+            Assert.Equal(1L, c.Scalar("SELECT diskann_cache_size_mb('IDX', 1)"));
+            Assert.Equal(1L, c.Scalar("SELECT diskann_cache_size_mb('idx')"));
+            foreach (var query in SqlHelpers.Clustered(10, 128, seed: 85))
+            {
+                Assert.Equal(whole.Knn("idx", query, 10), c.Knn("idx", query, 10));
+            }
+
+            Assert.Contains("no such table: nope", Assert.Throws<SqliteException>(() => c.Scalar("SELECT diskann_cache_size_mb('nope', 1)")).Message);
+            Assert.Contains("\"plain\" is not a diskann table", Assert.Throws<SqliteException>(() => c.Scalar("SELECT diskann_cache_size_mb('plain', 1)")).Message);
+            Assert.Contains("must be from 0 to 1048576, got -1", Assert.Throws<SqliteException>(() => c.Scalar("SELECT diskann_cache_size_mb('idx', -1)")).Message);
+        }
+
+        // A budget set by the function is the connection's, as with the command: others keep theirs.
+        Assert.Equal(100000L, whole.Scalar("SELECT diskann_cache_size_mb('idx')"));
+    }
+
     [Theory]
     [InlineData("cache_size_mb=-1")]
     [InlineData("cache_size_mb=lots")]

@@ -140,6 +140,31 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
     }
 
     [Fact]
+    public void Order_by_distance_limit_acts_as_k_from_sqlite_3_41_and_older_shells_are_told_to_write_k()
+    {
+        var (exit, stdout, stderr) = Sqlite3("""
+            CREATE VIRTUAL TABLE t USING diskann(dimension=2, metric=l2);
+            INSERT INTO t(rowid, vector) VALUES (1, vector_from_json('[1, 0]')), (2, vector_from_json('[2, 0]')), (3, vector_from_json('[3, 0]'));
+            SELECT sqlite_version();
+            SELECT rowid FROM t WHERE vector MATCH vector_from_json('[0, 0]') ORDER BY distance LIMIT 2;
+            SELECT rowid FROM t WHERE vector MATCH vector_from_json('[0, 0]') AND k = 2 ORDER BY distance;
+            """);
+        var version = stdout.Split('\n')[0];
+        if (Version.Parse(version) >= new Version(3, 41))
+        {
+            Assert.True(exit == 0, stderr);
+            Assert.Equal($"{version}\n1\n2\n1\n2\n", stdout);
+        }
+        else
+        {
+            // SQLite 3.38 to 3.40 never pass LIMIT to a virtual table queried with MATCH: the error says what to write.
+            Assert.Equal($"{version}\n1\n2\n", stdout);
+            Assert.Contains("needs k: add 'AND k = 10'", stderr);
+            Assert.Contains($"SQLite {version} does not pass LIMIT", stderr);
+        }
+    }
+
+    [Fact]
     public void A_migration_script_from_ef_core_runs_in_the_shell_and_the_file_works_with_ef_core()
     {
         string script;
@@ -190,6 +215,94 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
         var query = new[] { 0.1f, 0.9f, 0 };
         Assert.Equal(["y", "x"], db.Articles.OrderBy(a => EF.Functions.VectorDistance(a.Embedding, query)).Take(5).Select(a => a.Title).ToList());
     }
+
+    [Fact]
+    public void Closing_the_connection_that_loaded_the_extension_leaves_the_shell_running()
+    {
+        // `.open` closes the connection, and SQLite dlclose()s the library with it: the .NET runtime inside must
+        // stay mapped. Then the library is loaded again into the new connection, and into a third.
+        var other = Path.Combine(Db.Folder, "other.db");
+        var output = Sqlite3Ok($"""
+            CREATE VIRTUAL TABLE t USING diskann(dimension=2, metric=l2);
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+            INSERT INTO t(rowid, vector) SELECT i, vector_from_json(json_array(i, i % 7)) FROM n;
+            SELECT rowid FROM t WHERE vector MATCH vector_from_json('[10, 3]') AND k = 1;
+            .open {other}
+            .shell sleep 1
+            SELECT 'after close';
+            .load {_extension.Library} sqlite3_diskann_init
+            CREATE VIRTUAL TABLE u USING diskann(dimension=2);
+            INSERT INTO u(rowid, vector) VALUES (7, vector_from_json('[1, 1]'));
+            SELECT rowid FROM u WHERE vector MATCH vector_from_json('[1, 1]') AND k = 1;
+            .open {Db.Path}
+            .load {_extension.Library} sqlite3_diskann_init
+            SELECT count(*) FROM t WHERE vector MATCH vector_from_json('[10, 3]') AND k = 3;
+            .open {other}
+            .shell sleep 1
+            SELECT 'end';
+            """);
+        Assert.Equal("10\nafter close\n7\n3\nend\n", output);
+    }
+
+    [Fact]
+    public void Python_can_load_the_extension_into_several_connections_close_them_all_and_load_it_again()
+    {
+        var python = PythonWithLoadableExtensions();
+        var script = $$"""
+            import gc, sqlite3, time
+            def connect(path):
+                c = sqlite3.connect(path, isolation_level=None)
+                c.enable_load_extension(True)
+                c.load_extension({{PythonString(_extension.Library)}})
+                return c
+            a = connect({{PythonString(Db.Path)}})
+            b = connect(':memory:')
+            a.execute("create virtual table t using diskann(dimension=2, metric=l2)")
+            a.execute("with recursive n(i) as (select 1 union all select i+1 from n where i < 2000) "
+                      "insert into t(rowid, vector) select i, vector_from_json(json_array(i, i % 7)) from n")
+            b.execute("create virtual table u using diskann(dimension=2)")
+            b.execute("insert into u(rowid, vector) values (5, vector_from_json('[1, 0]'))")
+            print(a.execute("select rowid from t where vector match vector_from_json('[10, 3]') and k = 1").fetchall(), flush=True)
+            a.close()
+            print(b.execute("select rowid from u where vector match vector_from_json('[1, 0]') and k = 1").fetchall(), flush=True)
+            b.close()
+            gc.collect()
+            time.sleep(1)
+            c = connect({{PythonString(Db.Path)}})
+            print(c.execute("select count(*) from t where vector match vector_from_json('[10, 3]') and k = 4").fetchall(), flush=True)
+            c.close()
+            time.sleep(1)
+            print('end', flush=True)
+            """;
+        var (exit, stdout, stderr) = Run(python, ["-c", script], stdin: null, TimeSpan.FromMinutes(2));
+        Assert.True(exit == 0, $"python exited with {exit} (139: SIGSEGV): {stderr}\n{stdout}");
+        Assert.Equal("[(10,)]\n[(5,)]\n[(4,)]\nend\n", stdout);
+    }
+
+    /// <summary>A python3 whose sqlite3 module can load extensions (pyenv builds often cannot; Debian's can).</summary>
+    private static string PythonWithLoadableExtensions()
+    {
+        foreach (var candidate in new[] { "/usr/bin/python3", "python3" })
+        {
+            try
+            {
+                var (exit, _, _) = Run(candidate, ["-c", "import sqlite3; sqlite3.connect(':memory:').enable_load_extension(True)"], stdin: null, TimeSpan.FromMinutes(1));
+                if (exit == 0)
+                {
+                    return candidate;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // not installed under that name
+            }
+        }
+
+        Assert.Fail("No python3 whose sqlite3 module has enable_load_extension: apt-get install -y python3");
+        return "";
+    }
+
+    private static string PythonString(string value) => "'" + value.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
     private string EfConnectionString => $"Data Source={Db.Path};Pooling=False";
 

@@ -75,6 +75,30 @@ public sealed class WriteTests : DatabaseTest
     }
 
     [Fact]
+    public void Inserts_without_rowid_after_the_largest_possible_rowid_pick_unused_ones_as_sqlite_does()
+    {
+        using var c = Db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=2, metric=l2)");
+        c.Execute("CREATE TABLE plain(x)");
+        c.Execute("INSERT INTO idx(rowid, vector) VALUES (9223372036854775807, vector_from_json('[1, 0]'))");
+        c.Execute("INSERT INTO plain(rowid, x) VALUES (9223372036854775807, 1)");
+        for (var i = 0; i < 20; i++)
+        {
+            c.Execute("INSERT INTO plain(x) VALUES (1)");
+            c.Execute("INSERT INTO idx(vector) VALUES ($v)", ("$v", DiskAnnVector.ToBlob([i + 2, 0])));
+        }
+
+        // An ordinary table then picks unused rowids at random (never wrapping to negative ones): so does the index.
+        Assert.Equal(0L, c.Scalar("SELECT count(*) FROM plain WHERE rowid <= 0"));
+        Assert.Equal(0L, c.Scalar("SELECT count(*) FROM idx WHERE rowid <= 0"));
+        Assert.Equal(21L, c.Count("idx"));
+        Assert.Equal(21L, c.Scalar("SELECT count(DISTINCT rowid) FROM idx"));
+        var last = (long)c.Scalar("SELECT last_insert_rowid()")!;
+        Assert.Equal(last, c.Knn("idx", [21, 0], k: 1)[0].RowId);
+        AssertIntact(c);
+    }
+
+    [Fact]
     public void Inserts_without_rowid_follow_the_largest_rowid_as_sqlite_does()
     {
         using var c = WithRows(10, 4, out _);
