@@ -32,8 +32,8 @@ internal sealed partial class VamanaIndex
 
     /// <summary>
     /// Re-attaches every node that lost its last support, until each node is proven reachable again. A handful
-    /// are re-attached one by one (a search for the node, then an edge from the nearest reachable node with room
-    /// in its list); when many are, one breadth-first pass settles which of them really are cut off first.
+    /// are re-attached one by one, lowest level first; when many are, one breadth-first pass settles which of them
+    /// really are cut off first.
     /// </summary>
     public void RestoreReachability()
     {
@@ -43,10 +43,29 @@ internal sealed partial class VamanaIndex
             _clock = Nodes.ComputeLevels(Entry, Seeds);
         }
 
-        while (Nodes.Unsupported.TryTake(out var slot))
+        // Lowest level first: when a node is repaired, every node of a lower level is then supported or a root, so
+        // by induction reachable, and may serve as its anchor without a search to prove it.
+        var queue = new PriorityQueue<int, int>();
+        while (true)
         {
+            while (Nodes.Unsupported.TryTake(out var unsupported))
+            {
+                queue.Enqueue(unsupported, Nodes.Level(unsupported));
+            }
+
+            if (!queue.TryDequeue(out var slot, out var level))
+            {
+                return;
+            }
+
             if (!Nodes.InGraph(slot) || Nodes.Level(slot) == 0 || Nodes.Support(slot) > 0)
             {
+                continue;
+            }
+
+            if (Nodes.Level(slot) != level)
+            {
+                queue.Enqueue(slot, Nodes.Level(slot)); // its level moved since it was queued
                 continue;
             }
 
@@ -58,26 +77,59 @@ internal sealed partial class VamanaIndex
                 continue;
             }
 
-            Attach(slot);
+            var anchor = NearAnchor(slot);
+            Attach(slot, anchor >= 0 ? anchor : SearchAnchor(slot));
         }
     }
 
+    /// <summary>A node proven reachable: a root, or supported (see <see cref="RestoreReachability"/> for why that is a proof here).</summary>
+    private bool Proven(int slot) => Nodes.Level(slot) == 0 || (Nodes.Support(slot) > 0 && Nodes.Level(slot) != NodeStore.Unreached);
+
     /// <summary>
-    /// Gives a linked node a supporting in-edge: searches for its own vector (every node the search expands is
-    /// reachable) and appends it to the list of the nearest expanded node with a lower level and room to spare;
-    /// failing that, to the nearest with room, and the node moves above it. Appending removes no edge, so no
-    /// other node loses its support.
+    /// The nearest of the node's own out-neighbours that is proven reachable, of a lower level, linked and with room
+    /// in its list: an edge back from a near neighbour, found without a search. -1 if there is none.
     /// </summary>
-    private void Attach(int slot)
+    private int NearAnchor(int slot)
+    {
+        var level = Nodes.Level(slot);
+        var anchor = -1;
+        var anchorDistance = float.PositiveInfinity;
+        foreach (var u in Nodes.Neighbors(slot))
+        {
+            if (Nodes.State(u) != NodeState.Linked || Nodes.Level(u) >= level || !Proven(u))
+            {
+                continue;
+            }
+
+            if (Nodes.Neighbors(u).Contains(slot))
+            {
+                return u; // the edge exists and supports it: it was not counted
+            }
+
+            var distance = Distance(slot, u);
+            if (Nodes.Degree(u) < Nodes.Capacity && distance < anchorDistance)
+            {
+                anchor = u;
+                anchorDistance = distance;
+            }
+        }
+
+        return anchor;
+    }
+
+    /// <summary>
+    /// Searches for the node's own vector (every node the search expands is reachable) and returns the nearest
+    /// expanded node with room in its list, preferring one of a lower level.
+    /// </summary>
+    private int SearchAnchor(int slot)
     {
         var scratch = RentScratch();
-        int anchor;
         try
         {
             var query = NodeAsQuery(slot, scratch, out var inverseNorm);
             GreedySearch(query, inverseNorm, Options.BuildListSize, scratch, recordExpanded: true);
             var level = Nodes.Level(slot);
-            anchor = -1;
+            var anchor = -1;
             var fallback = -1;
             var anchorDistance = float.PositiveInfinity;
             var fallbackDistance = float.PositiveInfinity;
@@ -89,15 +141,9 @@ internal sealed partial class VamanaIndex
                     continue;
                 }
 
-                if (Nodes.Neighbors(u).Contains(slot))
+                if (Nodes.Level(u) < level && Nodes.Neighbors(u).Contains(slot))
                 {
-                    if (Nodes.Level(u) < level)
-                    {
-                        Nodes.AddSupport(slot); // an edge that supports it but was not counted
-                        return;
-                    }
-
-                    continue;
+                    return u;
                 }
 
                 if (Nodes.Degree(u) >= Nodes.Capacity)
@@ -119,28 +165,41 @@ internal sealed partial class VamanaIndex
                 }
             }
 
-            if (anchor < 0)
-            {
-                anchor = fallback >= 0 ? fallback : AnyAnchor(slot);
-            }
+            return anchor >= 0 ? anchor : fallback >= 0 ? fallback : AnyAnchor(slot);
         }
         finally
         {
             ReturnScratch(scratch);
         }
+    }
 
-        Span<int> list = stackalloc int[Nodes.Capacity];
-        var current = Nodes.Neighbors(anchor);
-        current.CopyTo(list);
-        list[current.Length] = slot;
+    /// <summary>
+    /// Gives the node a supporting in-edge from <paramref name="anchor"/>, a node proven reachable: appended to the
+    /// anchor's list (appending removes no edge, so no other node loses its support), or counted if it is there
+    /// already. An anchor of a level not below the node's moves the node above it.
+    /// </summary>
+    private void Attach(int slot, int anchor)
+    {
         var wasUnreached = Nodes.Level(slot) == NodeStore.Unreached;
         if (Nodes.Level(anchor) >= Nodes.Level(slot) || wasUnreached)
         {
             Nodes.SetLevel(slot, ++_clock);
         }
 
-        Nodes.SetNeighbors(anchor, list[..(current.Length + 1)]);
-        MarkDirty(anchor);
+        var current = Nodes.Neighbors(anchor);
+        if (current.Contains(slot))
+        {
+            Nodes.AddSupport(slot); // an edge that supports it but was not counted
+        }
+        else
+        {
+            Span<int> list = stackalloc int[Nodes.Capacity];
+            current.CopyTo(list);
+            list[current.Length] = slot;
+            Nodes.SetNeighbors(anchor, list[..(current.Length + 1)]);
+            MarkDirty(anchor);
+        }
+
         if (wasUnreached)
         {
             LevelFrom(slot);
@@ -156,7 +215,7 @@ internal sealed partial class VamanaIndex
     {
         for (var u = 0; u < Nodes.SlotCount; u++)
         {
-            if (u != slot && Nodes.InGraph(u) && Nodes.Level(u) != NodeStore.Unreached && Nodes.Degree(u) < Nodes.Capacity)
+            if (u != slot && Nodes.InGraph(u) && Proven(u) && Nodes.Degree(u) < Nodes.Capacity)
             {
                 return u;
             }
