@@ -1,3 +1,5 @@
+using DiskAnn.Distance;
+
 namespace DiskAnn.Graph;
 
 /// <summary>
@@ -21,6 +23,7 @@ internal static class IntegrityCheck
         }
 
         var rowids = new Dictionary<long, int>();
+        var vector = new float[nodes.Dimension];
         var linked = 0;
         var seen = new HashSet<int>();
         for (var slot = 0; slot < nodes.SlotCount; slot++)
@@ -46,9 +49,10 @@ internal static class IntegrityCheck
                 linked++;
             }
 
-            if (!nodes.IsFinite(slot))
+            nodes.Decode(slot, vector);
+            if (state != NodeState.Deleted && VectorMath.Problem(vector) is { } bad)
             {
-                Problem($"rowid {nodes.RowId(slot)} (slot {slot}) has a NaN or infinite component");
+                Problem($"the vector of rowid {nodes.RowId(slot)} (slot {slot}) {bad}");
             }
 
             var neighbors = nodes.Neighbors(slot);

@@ -226,10 +226,6 @@ internal sealed partial class NodeStore
     /// <summary>True when two slots navigate with the same codes: copies of one vector (or as near as int8 tells).</summary>
     public bool SameVector(int a, int b) => _scales[a] == _scales[b] && Codes(a).SequenceEqual(Codes(b));
 
-    /// <summary>False when the stored vector (or its scale) holds a NaN or an infinity.</summary>
-    public bool IsFinite(int slot)
-        => _int8 ? float.IsFinite(_scales[slot]) : VectorMath.IndexOfNonFinite(Vector(slot)) < 0;
-
     public ReadOnlySpan<int> Neighbors(int slot)
         => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
 

@@ -58,14 +58,15 @@ internal sealed partial class VamanaIndex
     public bool TryGetSlot(long rowid, out int slot) => _slotOfRowid.TryGetValue(rowid, out slot);
 
     /// <summary>
-    /// The largest rowid present (0 when empty), as SQLite picks max(rowid) + 1 for an INSERT without one. Kept as
-    /// rows arrive; only deleting the largest makes the next call scan, so a bulk load without rowids stays linear.
+    /// The largest rowid present (0 when empty), as SQLite picks max(rowid) + 1 for an INSERT without one (which is
+    /// negative when every rowid is). Kept as rows arrive; only deleting the largest makes the next call scan, so a
+    /// bulk load without rowids stays linear.
     /// </summary>
     public long MaxRowId()
     {
         if (_maxRowId is null)
         {
-            var max = 0L;
+            var max = _slotOfRowid.Count == 0 ? 0L : long.MinValue;
             foreach (var rowid in _slotOfRowid.Keys)
             {
                 max = Math.Max(max, rowid);

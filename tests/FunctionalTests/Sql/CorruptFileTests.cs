@@ -75,6 +75,22 @@ public sealed class CorruptFileTests : DatabaseTest
     }
 
     [Fact]
+    public void A_vector_beyond_the_limits_in_the_file_is_named_by_integrity_check()
+    {
+        using (var c = CreateIndex())
+        {
+            // What an earlier version accepted: a component whose square overflows float32.
+            var blob = (byte[])c.Scalar("SELECT data FROM t_vectors WHERE id = 0")!;
+            BinaryPrimitives.WriteSingleLittleEndian(blob.AsSpan(4 * Dimension), 3e20f); // slot 1, first component
+            c.Execute("UPDATE t_vectors SET data = $d WHERE id = 0", ("$d", blob));
+        }
+
+        using var reopened = Db.Open();
+        var check = ErrorOf(reopened, "INSERT INTO t(t) VALUES ('integrity-check')");
+        Assert.Contains("the vector of rowid 2 (slot 1) has the value 3E+20 at index 0", check);
+    }
+
+    [Fact]
     public void Flipped_bytes_in_the_shadow_tables_give_errors_that_name_the_table_never_a_crash()
     {
         var random = new Random(71);

@@ -99,6 +99,25 @@ public sealed class WriteTests : DatabaseTest
     }
 
     [Fact]
+    public void Inserts_without_rowid_into_a_table_of_negative_rowids_follow_the_largest_as_sqlite_does()
+    {
+        using var c = Db.Open();
+        c.Execute("CREATE VIRTUAL TABLE idx USING diskann(dimension=2, metric=l2)");
+        c.Execute("CREATE TABLE plain(x)");
+        foreach (var rowid in new[] { -10, -4 })
+        {
+            c.Execute("INSERT INTO idx(rowid, vector) VALUES ($r, vector_from_json('[1, 0]'))", ("$r", rowid));
+            c.Execute("INSERT INTO plain(rowid, x) VALUES ($r, 1)", ("$r", rowid));
+        }
+
+        c.Execute("INSERT INTO idx(vector) VALUES (vector_from_json('[2, 0]'))");
+        c.Execute("INSERT INTO plain(x) VALUES (2)");
+        Assert.Equal(c.Scalar("SELECT max(rowid) FROM plain"), c.Scalar("SELECT max(rowid) FROM idx"));
+        Assert.Equal(-3L, c.Scalar("SELECT max(rowid) FROM idx"));
+        AssertIntact(c);
+    }
+
+    [Fact]
     public void Inserts_without_rowid_follow_the_largest_rowid_as_sqlite_does()
     {
         using var c = WithRows(10, 4, out _);
