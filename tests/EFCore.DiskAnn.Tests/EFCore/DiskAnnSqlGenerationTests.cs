@@ -76,7 +76,7 @@ public class DiskAnnSqlGenerationTests
                 ) AS "k"
                 CROSS JOIN "Pages" AS "p"
                 WHERE "p"."Id" = "k"."key"
-                ORDER BY vector_distance_cosine("p"."Embedding", @query)
+                ORDER BY vector_distance_cosine("p"."Embedding", @query) NULLS LAST
                 LIMIT +@p3 OFFSET @p
                 """),
             Normalize(sql));
@@ -345,6 +345,31 @@ public class DiskAnnSqlGenerationTests
         Assert.Empty(DiskAnnUniqueKeys.Parse(""));
         var error = Assert.Throws<InvalidOperationException>(() => DiskAnnUniqueKeys.Parse("Title"));
         Assert.Contains("double quotes", error.Message);
+    }
+
+    /// <summary>The plugin's copies of the module's limits are the module's (the module's constants are internal).</summary>
+    [Fact]
+    public void The_limits_are_the_modules()
+    {
+        Assert.Equal(global::DiskAnn.VirtualTable.TableOptions.MaxListSize, DiskAnnIndexOptions.MaxK);
+        Assert.Equal(global::DiskAnn.VirtualTable.TableOptions.MaxDimension, DiskAnnIndexOptions.MaxDimension);
+        Assert.Equal(global::DiskAnn.VirtualTable.TableOptions.MaxCacheSizeMb, DiskAnnIndexOptions.MaxCacheSizeMb);
+    }
+
+    [Fact]
+    public void An_ordering_by_an_exact_distance_puts_NULL_last()
+    {
+        using var db = new PagesContext();
+        var query = new float[8];
+        var sql = db.Pages
+            .OrderBy(p => EF.Functions.VectorDistance(p.Embedding, query, DiskAnnMetric.L2))
+            .ThenBy(p => p.Id)
+            .Take(3)
+            .Select(p => p.Id)
+            .ToQueryString();
+        Assert.EndsWith(
+            "SELECT \"p\".\"Id\"\nFROM \"Pages\" AS \"p\"\nORDER BY vector_distance_l2(\"p\".\"Embedding\", @query) NULLS LAST, \"p\".\"Id\"\nLIMIT @p",
+            Normalize(sql));
     }
 
     [Fact]
