@@ -143,7 +143,9 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
         MigrationCommandListBuilder builder,
         bool terminate = true)
     {
-        if (_triggersOnly.Contains(operation.Name) && operation.Columns is [var column])
+        if (_triggersOnly.Contains(operation.Name)
+            && operation.Columns is [var column]
+            && !operation.Table.StartsWith(RebuildPrefix, StringComparison.Ordinal))
         {
             // The index stays; its triggers are replaced, and what older triggers let drift is repaired (once).
             var key = operation.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
