@@ -37,7 +37,8 @@ namespace DiskAnn.Sample.Migrations
 
                     b.HasIndex("Embedding")
                         .HasAnnotation("DiskAnn:Dimension", 384)
-                        .HasAnnotation("DiskAnn:Metric", "cosine");
+                        .HasAnnotation("DiskAnn:Metric", "cosine")
+                        .HasAnnotation("DiskAnn:Triggers", 2);
 
                     b.HasIndex("Name")
                         .IsUnique();

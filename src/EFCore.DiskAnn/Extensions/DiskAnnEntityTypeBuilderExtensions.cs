@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 // ReSharper disable once CheckNamespace
 namespace Microsoft.EntityFrameworkCore;
@@ -47,6 +48,7 @@ public static class DiskAnnEntityTypeBuilderExtensions
     {
         new DiskAnnIndexOptions(dimension).Validate();
         indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Dimension, dimension);
+        indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Triggers, DiskAnnSchemaSql.TriggerVersion);
         if (indexBuilder.Metadata.FindAnnotation(DiskAnnAnnotationNames.Metric) is null)
         {
             indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Metric, "cosine");

@@ -28,6 +28,10 @@ public static class DiskAnnMigrationBuilderExtensions
     /// <param name="searchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
     /// <param name="quantization">The module's <c>quantization</c>: float32 vectors (the default) or int8 codes.</param>
     /// <param name="cacheSizeMb">The module's <c>cache_size_mb</c>, or <see langword="null" /> to leave it undeclared.</param>
+    /// <param name="uniqueKeys">
+    /// The columns of each UNIQUE constraint of the table other than the key, whose <c>REPLACE</c> conflicts the triggers
+    /// must see; <see langword="null" /> to take them from the model the migration is applied with (none without one).
+    /// </param>
     public static OperationBuilder<CreateIndexOperation> CreateDiskAnnIndex(
         this MigrationBuilder migrationBuilder,
         string name,
@@ -41,7 +45,8 @@ public static class DiskAnnMigrationBuilderExtensions
         double? alpha = null,
         int? searchListSize = null,
         DiskAnnQuantization quantization = DiskAnnQuantization.None,
-        int? cacheSizeMb = null)
+        int? cacheSizeMb = null,
+        IEnumerable<string[]>? uniqueKeys = null)
     {
         ArgumentNullException.ThrowIfNull(migrationBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -58,8 +63,54 @@ public static class DiskAnnMigrationBuilderExtensions
         }
 
         operation.AddAnnotation(DiskAnnAnnotationNames.KeyColumn, keyColumn);
+        AddUniqueKeys(operation, uniqueKeys);
         migrationBuilder.Operations.Add(operation);
         return new OperationBuilder<CreateIndexOperation>(operation);
+    }
+
+    /// <summary>
+    /// Replaces the triggers of the existing <c>diskann</c> index <paramref name="name" /> with the current ones, and
+    /// repairs what older triggers let drift (index rows of deleted rows or NULL vectors, rows missing from the index);
+    /// the index keeps its graph. For databases whose migrations were written by hand: <c>dotnet ef migrations add</c>
+    /// scaffolds the same change by itself when the triggers change.
+    /// </summary>
+    /// <param name="migrationBuilder">The migration.</param>
+    /// <param name="name">The virtual table's name.</param>
+    /// <param name="table">The entity table.</param>
+    /// <param name="column">The vector column.</param>
+    /// <param name="keyColumn">The table's integer primary key column, used as the rowid of the index.</param>
+    /// <param name="uniqueKeys">
+    /// The columns of each UNIQUE constraint of the table other than the key; <see langword="null" /> to take them from the
+    /// model the migration is applied with (none without one).
+    /// </param>
+    public static OperationBuilder<CreateIndexOperation> RecreateDiskAnnTriggers(
+        this MigrationBuilder migrationBuilder,
+        string name,
+        string table,
+        string column,
+        string keyColumn = "Id",
+        IEnumerable<string[]>? uniqueKeys = null)
+    {
+        ArgumentNullException.ThrowIfNull(migrationBuilder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyColumn);
+        var operation = new CreateIndexOperation { Name = name, Table = table, Columns = [column] };
+        operation.AddAnnotation(DiskAnnAnnotationNames.TriggersOnly, true);
+        operation.AddAnnotation(DiskAnnAnnotationNames.KeyColumn, keyColumn);
+        AddUniqueKeys(operation, uniqueKeys);
+        migrationBuilder.Operations.Add(operation);
+        return new OperationBuilder<CreateIndexOperation>(operation);
+    }
+
+    private static void AddUniqueKeys(CreateIndexOperation operation, IEnumerable<string[]>? uniqueKeys)
+    {
+        if (uniqueKeys is not null)
+        {
+            // An empty list is written as an empty text: "none", where a missing annotation means "ask the model".
+            operation.AddAnnotation(DiskAnnAnnotationNames.UniqueKeys, DiskAnnUniqueKeys.Format(uniqueKeys) ?? "");
+        }
     }
 
     /// <summary>Drops the <c>diskann</c> virtual table <paramref name="name" />, its shadow tables and its triggers.</summary>

@@ -39,6 +39,32 @@ public static class DiskAnnAnnotationNames
     /// </summary>
     public const string KeyColumn = Prefix + "KeyColumn";
 
+    /// <summary>
+    /// The version of the trigger SQL the index was created with (int; absent means 1). <c>HasDiskAnnIndex</c> stores the
+    /// current <see cref="Migrations.DiskAnnSchemaSql.TriggerVersion" />, so that a model snapshot written with older
+    /// triggers differs from the model and <c>dotnet ef migrations add</c> scaffolds their replacement.
+    /// </summary>
+    public const string Triggers = Prefix + "Triggers";
+
+    /// <summary>
+    /// The entity table's UNIQUE constraints other than the key (unique indexes, alternate keys), whose REPLACE conflicts
+    /// the triggers handle (string, see <see cref="DiskAnnUniqueKeys" />); absent when there are none. Computed from the
+    /// table, like <see cref="KeyColumn" />: adding or removing a unique index re-creates the triggers.
+    /// </summary>
+    public const string UniqueKeys = Prefix + "UniqueKeys";
+
+    /// <summary>
+    /// On a <c>CreateIndexOperation</c> (bool): replace the triggers of an existing <c>diskann</c> index and repair what
+    /// older triggers let drift, without rebuilding it (<c>migrationBuilder.RecreateDiskAnnTriggers</c>).
+    /// </summary>
+    public const string TriggersOnly = Prefix + "TriggersOnly";
+
+    /// <summary>
+    /// On a <c>DropIndexOperation</c> of a <c>diskann</c> index: its vector column (string). A drop and a create of the
+    /// same index, column and options only replace the triggers.
+    /// </summary>
+    public const string Column = Prefix + "Column";
+
     /// <summary>Marks a migration operation as being about a <c>diskann</c> index (bool), for hand-written drops.</summary>
     public const string Index = Prefix + "Index";
 

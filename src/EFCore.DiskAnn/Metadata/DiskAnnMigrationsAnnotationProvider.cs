@@ -5,7 +5,8 @@ namespace Microsoft.EntityFrameworkCore.Metadata;
 
 /// <summary>
 /// Keeps the <c>diskann</c> annotations on drop operations: a dropped <c>diskann</c> index, and a dropped table that had
-/// one, must drop the virtual table too.
+/// one, must drop the virtual table too; a dropped index also names its column, so that a drop and create that differ
+/// only in the triggers keep the index.
 /// </summary>
 public class DiskAnnMigrationsAnnotationProvider : MigrationsAnnotationProvider
 {
@@ -17,8 +18,27 @@ public class DiskAnnMigrationsAnnotationProvider : MigrationsAnnotationProvider
 
     /// <inheritdoc />
     public override IEnumerable<IAnnotation> ForRemove(ITableIndex index)
-        => base.ForRemove(index).Concat(
-            index.GetAnnotations().Where(a => a.Name.StartsWith(DiskAnnAnnotationNames.Prefix, StringComparison.Ordinal)));
+    {
+        foreach (var annotation in base.ForRemove(index))
+        {
+            yield return annotation;
+        }
+
+        var diskAnn = false;
+        foreach (var annotation in index.GetAnnotations())
+        {
+            if (annotation.Name.StartsWith(DiskAnnAnnotationNames.Prefix, StringComparison.Ordinal))
+            {
+                diskAnn = true;
+                yield return annotation;
+            }
+        }
+
+        if (diskAnn && index.Columns is [var column])
+        {
+            yield return new Annotation(DiskAnnAnnotationNames.Column, column.Name);
+        }
+    }
 
     /// <inheritdoc />
     public override IEnumerable<IAnnotation> ForRemove(ITable table)

@@ -5,7 +5,8 @@ namespace Microsoft.EntityFrameworkCore.Metadata;
 
 /// <summary>
 /// Copies the <c>diskann</c> annotations of an EF Core index onto the relational model's index (adding the key column),
-/// so that the migrations differ sees them and writes them onto <c>CreateIndexOperation</c>.
+/// so that the migrations differ sees them and writes them onto <c>CreateIndexOperation</c>; and the table's other
+/// UNIQUE constraints, which the triggers depend on.
 /// </summary>
 public class DiskAnnRelationalAnnotationProvider : SqliteAnnotationProvider
 {
@@ -40,6 +41,21 @@ public class DiskAnnRelationalAnnotationProvider : SqliteAnnotationProvider
         if (index.Table.PrimaryKey is { Columns: [var keyColumn] })
         {
             yield return new Annotation(DiskAnnAnnotationNames.KeyColumn, keyColumn.Name);
+            if (UniqueKeys(index.Table, keyColumn) is { } uniqueKeys)
+            {
+                yield return new Annotation(DiskAnnAnnotationNames.UniqueKeys, uniqueKeys);
+            }
         }
     }
+
+    /// <summary>
+    /// The table's UNIQUE constraints other than the key (alternate keys and unique indexes, filtered or not: the triggers
+    /// only note candidates), in <see cref="DiskAnnUniqueKeys" />' text, or <see langword="null" /> when there are none.
+    /// </summary>
+    public static string? UniqueKeys(ITable table, IColumn keyColumn)
+        => DiskAnnUniqueKeys.Format(
+            table.UniqueConstraints.Select(u => u.Columns)
+                .Concat(table.Indexes.Where(i => i.IsUnique).Select(i => i.Columns))
+                .Where(columns => columns is not [var only] || only != keyColumn)
+                .Select(columns => columns.Select(c => c.Name)));
 }

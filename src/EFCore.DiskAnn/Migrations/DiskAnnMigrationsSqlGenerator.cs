@@ -19,6 +19,12 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
     // Names of the diskann virtual tables created so far in this batch.
     private readonly HashSet<string> _created = new(StringComparer.Ordinal);
 
+    // Names of the diskann indexes whose drop and create differ only in their triggers: the index keeps its data.
+    private readonly HashSet<string> _triggersOnly = new(StringComparer.Ordinal);
+
+    // Names of the indexes whose triggers this batch has created.
+    private readonly HashSet<string> _triggered = new(StringComparer.Ordinal);
+
     /// <summary>Creates the generator.</summary>
     public DiskAnnMigrationsSqlGenerator(
         MigrationsSqlGeneratorDependencies dependencies,
@@ -41,11 +47,29 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
     {
         _pendingCreates.Clear();
         _created.Clear();
+        _triggersOnly.Clear();
+        _triggered.Clear();
+        var keptIndexes = FindTriggerOnlyChanges(operations);
         var rewritten = new List<MigrationOperation>(operations.Count);
         foreach (var operation in operations)
         {
             switch (operation)
             {
+                // Same index, same options, other triggers (a new trigger version, a unique constraint added or removed):
+                // the drop is skipped and the create only replaces the triggers.
+                case DropIndexOperation drop when keptIndexes.Contains(drop):
+                    break;
+
+                case CreateIndexOperation create when keptIndexes.Contains(create):
+                    _triggersOnly.Add(create.Name);
+                    rewritten.Add(create);
+                    break;
+
+                case CreateIndexOperation create when create.FindAnnotation(DiskAnnAnnotationNames.TriggersOnly)?.Value is true:
+                    _triggersOnly.Add(create.Name);
+                    rewritten.Add(create);
+                    break;
+
                 // SQLite cannot rename an index, so EF Core drops and recreates it; do the same for a diskann index, with
                 // the annotations that say what to drop (the virtual table and its triggers) and what to build.
                 case RenameIndexOperation rename
@@ -74,6 +98,44 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
         return base.Generate(rewritten, model, options);
     }
 
+    /// <summary>
+    /// The DropIndex/CreateIndex pairs of one <c>diskann</c> index (same name, table, column, key and module options) that
+    /// differ only in what the triggers depend on: the trigger version or the table's UNIQUE constraints. The drop must
+    /// name its column (<see cref="DiskAnnAnnotationNames.Column" />, which the differ writes): a drop without it, as in
+    /// migrations scaffolded before, always rebuilds.
+    /// </summary>
+    private static HashSet<MigrationOperation> FindTriggerOnlyChanges(IReadOnlyList<MigrationOperation> operations)
+    {
+        var kept = new HashSet<MigrationOperation>(ReferenceEqualityComparer.Instance);
+        var drops = new Dictionary<string, DropIndexOperation>(StringComparer.Ordinal);
+        foreach (var operation in operations)
+        {
+            switch (operation)
+            {
+                case DropIndexOperation drop when DiskAnnIndexOptions.FromAnnotations(drop.GetAnnotations()) is not null:
+                    drops[drop.Name] = drop;
+                    break;
+
+                case CreateIndexOperation create
+                    when drops.Remove(create.Name, out var drop)
+                    && DiskAnnIndexOptions.FromAnnotations(create.GetAnnotations()) is { } options
+                    && DiskAnnIndexOptions.FromAnnotations(drop.GetAnnotations()) is { } oldOptions
+                    && options.ToModuleArguments() == oldOptions.ToModuleArguments()
+                    && drop.Table == create.Table
+                    && drop.Schema == create.Schema
+                    && drop.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
+                        == create.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
+                    && create.Columns is [var column]
+                    && drop.FindAnnotation(DiskAnnAnnotationNames.Column)?.Value as string == column:
+                    kept.Add(drop);
+                    kept.Add(create);
+                    break;
+            }
+        }
+
+        return kept;
+    }
+
     /// <inheritdoc />
     protected override void Generate(
         CreateIndexOperation operation,
@@ -81,6 +143,36 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
         MigrationCommandListBuilder builder,
         bool terminate = true)
     {
+        if (_triggersOnly.Contains(operation.Name)
+            && operation.Columns is [var column]
+            && !operation.Table.StartsWith(RebuildPrefix, StringComparison.Ordinal))
+        {
+            // The index stays; its triggers are replaced, and what older triggers let drift is repaired (once).
+            var key = operation.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
+                ?? FindKeyColumn(model, operation.Table, operation.Schema)
+                ?? "rowid";
+            var uniques = UniqueKeys(operation, model, key);
+            foreach (var statement in SchemaSql.DropTriggers(operation.Name))
+            {
+                Statement(builder, statement);
+            }
+
+            if (_triggered.Add(operation.Name))
+            {
+                foreach (var statement in SchemaSql.Repair(operation.Name, operation.Table, operation.Schema, key, column))
+                {
+                    Statement(builder, statement);
+                }
+            }
+
+            foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, operation.Table, operation.Schema, key, column, uniques))
+            {
+                Statement(builder, trigger);
+            }
+
+            return;
+        }
+
         var options = DiskAnnIndexOptions.FromAnnotations(operation.GetAnnotations());
         if (options is null)
         {
@@ -113,11 +205,38 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
             Statement(builder, SchemaSql.CreateVirtualTable(operation.Name, options));
             Statement(builder, SchemaSql.Populate(operation.Name, table, operation.Schema, keyColumn, vectorColumn));
         }
+        else
+        {
+            // Triggers of this index may exist already (a second create of the same index in one batch).
+            foreach (var statement in SchemaSql.DropTriggers(operation.Name))
+            {
+                Statement(builder, statement);
+            }
+        }
 
-        foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, table, operation.Schema, keyColumn, vectorColumn))
+        _triggered.Add(operation.Name);
+        foreach (var trigger in SchemaSql.CreateTriggers(
+            operation.Name, table, operation.Schema, keyColumn, vectorColumn, UniqueKeys(operation, model, keyColumn)))
         {
             Statement(builder, trigger);
         }
+    }
+
+    /// <summary>
+    /// The UNIQUE constraints the triggers must handle: the operation's annotation (the differ writes it), else the model's
+    /// table (a hand-written <c>CreateDiskAnnIndex</c> applied with a model), else none.
+    /// </summary>
+    private static IReadOnlyList<IReadOnlyList<string>> UniqueKeys(CreateIndexOperation operation, IModel? model, string keyColumn)
+    {
+        if (operation.FindAnnotation(DiskAnnAnnotationNames.UniqueKeys) is { } annotation)
+        {
+            return DiskAnnUniqueKeys.Parse(annotation.Value as string);
+        }
+
+        return model?.GetRelationalModel().FindTable(operation.Table, operation.Schema) is { } table
+            && table.FindColumn(keyColumn) is { } key
+            ? DiskAnnUniqueKeys.Parse(DiskAnnRelationalAnnotationProvider.UniqueKeys(table, key))
+            : [];
     }
 
     /// <inheritdoc />

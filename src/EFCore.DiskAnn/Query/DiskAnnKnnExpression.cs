@@ -10,6 +10,8 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// (SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (filter)]) AS "alias"
 /// </code>
 /// Its two columns are <see cref="KeyColumnName" /> (the entity's key) and <see cref="DistanceColumnName" />.
+/// <see cref="ExactScan" /> says how to compute the same two columns without the index, for a k above the module's
+/// <see cref="Metadata.DiskAnnIndexOptions.MaxK" />.
 /// </summary>
 public class DiskAnnKnnExpression : TableExpressionBase
 {
@@ -26,14 +28,19 @@ public class DiskAnnKnnExpression : TableExpressionBase
         SqlExpression queryVector,
         SqlExpression k,
         SelectExpression? filter,
-        IReadOnlyDictionary<string, IAnnotation>? annotations = null)
+        IReadOnlyDictionary<string, IAnnotation>? annotations = null,
+        DiskAnnExactScan? exactScan = null)
         : base(alias, annotations)
     {
         IndexTable = indexTable;
         QueryVector = queryVector;
         K = k;
         Filter = filter;
+        ExactScan = exactScan;
     }
+
+    /// <summary>The entity table, key, vector column and distance function for the exact form of this search, if known.</summary>
+    public virtual DiskAnnExactScan? ExactScan { get; }
 
     /// <inheritdoc />
     public override string Alias => base.Alias!;
@@ -61,7 +68,7 @@ public class DiskAnnKnnExpression : TableExpressionBase
     public virtual DiskAnnKnnExpression Update(SqlExpression queryVector, SqlExpression k, SelectExpression? filter)
         => queryVector == QueryVector && k == K && filter == Filter
             ? this
-            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations);
+            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan);
 
     /// <inheritdoc />
     public override TableExpressionBase Clone(string? alias, ExpressionVisitor cloningExpressionVisitor)
@@ -71,15 +78,16 @@ public class DiskAnnKnnExpression : TableExpressionBase
             (SqlExpression)cloningExpressionVisitor.Visit(QueryVector),
             (SqlExpression)cloningExpressionVisitor.Visit(K),
             (SelectExpression?)cloningExpressionVisitor.Visit(Filter),
-            Annotations);
+            Annotations,
+            ExactScan);
 
     /// <inheritdoc />
     public override TableExpressionBase WithAlias(string newAlias)
-        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations);
+        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan);
 
     /// <inheritdoc />
     protected override TableExpressionBase WithAnnotations(IReadOnlyDictionary<string, IAnnotation> annotations)
-        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations);
+        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan);
 
     /// <inheritdoc />
     public override Expression Quote()
@@ -112,8 +120,17 @@ public class DiskAnnKnnExpression : TableExpressionBase
                     && IndexTable == other.IndexTable
                     && QueryVector.Equals(other.QueryVector)
                     && K.Equals(other.K)
-                    && Equals(Filter, other.Filter)));
+                    && Equals(Filter, other.Filter)
+                    && Equals(ExactScan, other.ExactScan)));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), IndexTable, QueryVector, K, Filter);
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), IndexTable, QueryVector, K, Filter, ExactScan);
 }
+
+/// <summary>What the exact form of a <see cref="DiskAnnKnnExpression" /> reads: <c>SELECT key, function(vector, @q) FROM table</c>.</summary>
+/// <param name="Table">The entity table.</param>
+/// <param name="Schema">The entity table's schema, or <see langword="null" />.</param>
+/// <param name="KeyColumn">The integer key column (the index's rowid).</param>
+/// <param name="VectorColumn">The indexed vector column.</param>
+/// <param name="DistanceFunction">The exact distance function of the index's metric, for example <c>vector_distance_l2</c>.</param>
+public sealed record DiskAnnExactScan(string Table, string? Schema, string KeyColumn, string VectorColumn, string DistanceFunction);

@@ -19,7 +19,7 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// A predicate that reads joined tables (navigations, explicit joins) takes those joins into the filter subquery, together
 /// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
 /// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead, except for
-/// a quantized (int8) index: it returns max(k, min(4k, 10000)) candidates, which the exact function on the entity's own
+/// a quantized (int8) index: it returns max(k, min(4k, <see cref="DiskAnnIndexOptions.MaxK" />)) candidates, which the exact function on the entity's own
 /// column re-ranks (ORDER BY and projections keep it), so results and distances are exact float32. A query that reads
 /// only the key and the distance of a float32 index drops the CROSS JOIN: <c>SELECT "k"."key" FROM (...) AS "k"</c>. Queries of
 /// any other shape keep the exact scalar function. (A predicate may read an enclosing query's row: SQLite evaluates the
@@ -31,7 +31,6 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 
     // A quantized index returns this many times the rows asked for, up to the module's ceiling for k, to be re-ranked.
     private const int RerankFactor = 4;
-    private const int MaxCandidates = 10000;
 
     private readonly ISqlExpressionFactory _sqlExpressionFactory;
     private readonly SqlAliasManager _sqlAliasManager;
@@ -151,7 +150,13 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             k = RerankCandidates(k);
         }
 
-        var knn = new DiskAnnKnnExpression(knnAlias, index.Name, queryVector, k, filter);
+        var knn = new DiskAnnKnnExpression(
+            knnAlias,
+            index.Name,
+            queryVector,
+            k,
+            filter,
+            exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name));
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
@@ -198,14 +203,14 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 
     /// <summary>
     /// How many candidates a quantized index returns for a re-rank of <paramref name="k" /> rows:
-    /// <c>max(k, min(k * 4, 10000))</c>, so 4k up to the module's ceiling (and a k above it stays the module's error).
+    /// <c>max(k, min(k * 4, MaxK))</c>, so 4k up to the module's ceiling (a k above it is answered by the exact form).
     /// </summary>
     private SqlExpression RerankCandidates(SqlExpression k)
     {
         var mapping = k.TypeMapping;
         var capped = _sqlExpressionFactory.Function(
             "min",
-            [_sqlExpressionFactory.Multiply(k, _sqlExpressionFactory.Constant(RerankFactor, mapping)), _sqlExpressionFactory.Constant(MaxCandidates, mapping)],
+            [_sqlExpressionFactory.Multiply(k, _sqlExpressionFactory.Constant(RerankFactor, mapping)), _sqlExpressionFactory.Constant(DiskAnnIndexOptions.MaxK, mapping)],
             nullable: false,
             argumentsPropagateNullability: [false, false],
             k.Type,

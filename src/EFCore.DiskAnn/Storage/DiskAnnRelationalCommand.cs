@@ -24,18 +24,26 @@ public class DiskAnnRelationalCommand : RelationalCommand
         string commandText,
         string logCommandText,
         IReadOnlyList<IRelationalParameter> parameters,
-        bool reusesStatement)
+        bool reusesStatement,
+        DiskAnnExactFallback? exactFallback = null)
         : base(dependencies, commandText, logCommandText, parameters)
-        => ReusesStatement = reusesStatement;
+    {
+        ReusesStatement = reusesStatement;
+        ExactFallback = exactFallback;
+    }
 
     /// <summary>True when this command's statement is kept prepared on the connection between executions.</summary>
     public virtual bool ReusesStatement { get; private set; }
+
+    /// <summary>The exact form of this KNN command, run instead when a k is above the module's ceiling; or null.</summary>
+    public virtual DiskAnnExactFallback? ExactFallback { get; private set; }
 
     /// <inheritdoc />
     public override void PopulateFrom(IRelationalCommandTemplate commandTemplate)
     {
         base.PopulateFrom(commandTemplate);
         ReusesStatement = commandTemplate is DiskAnnRelationalCommand { ReusesStatement: true };
+        ExactFallback = (commandTemplate as DiskAnnRelationalCommand)?.ExactFallback;
     }
 
     /// <inheritdoc />
@@ -44,6 +52,13 @@ public class DiskAnnRelationalCommand : RelationalCommand
         Guid commandId,
         DbCommandMethod commandMethod)
     {
+        // A k above the module's ceiling: the same query with exact scans (its own text and parameters), so that it
+        // returns the right rows rather than fail inside SQLite.
+        if (ExactFallback is { } exact && exact.Applies(parameterObject.ParameterValues))
+        {
+            return exact.Command.CreateDbCommand(parameterObject, commandId, commandMethod);
+        }
+
         var connection = parameterObject.Connection;
         if (!ReusesStatement
             || commandMethod != DbCommandMethod.ExecuteReader

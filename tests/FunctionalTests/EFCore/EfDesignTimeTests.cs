@@ -26,6 +26,7 @@ public sealed class EfDesignTimeTests : IDisposable
     private readonly List<string> _sources = [];
     private readonly List<string> _migrationIds = [];
     private Assembly? _migrations;
+    private string _snapshot = "";
 
     public void Dispose() => _database.Dispose();
 
@@ -55,7 +56,8 @@ public sealed class EfDesignTimeTests : IDisposable
         _sources.Add(migration.MigrationCode);
         _sources.Add(migration.MetadataCode);
         _migrationIds.Add(migration.MigrationId);
-        _migrations = Compile([.. _sources, migration.SnapshotCode], "LibraryMigrations" + _migrationIds.Count);
+        _snapshot = migration.SnapshotCode;
+        _migrations = Compile([.. _sources, _snapshot], "LibraryMigrations" + _migrationIds.Count);
 
         using (var db = Context(version))
         {
@@ -75,6 +77,21 @@ public sealed class EfDesignTimeTests : IDisposable
         using var db = Context(1);
         db.Set<LibraryDoc>().AddRange(docs);
         db.SaveChanges();
+    }
+
+    /// <summary>
+    /// Rewrites the migrations and the snapshot scaffolded so far, as if an older version of the plugin had written them,
+    /// and builds them again (the database's history is unchanged).
+    /// </summary>
+    private void RewriteHistory(Func<string, string> rewrite)
+    {
+        for (var i = 0; i < _sources.Count; i++)
+        {
+            _sources[i] = rewrite(_sources[i]);
+        }
+
+        _snapshot = rewrite(_snapshot);
+        _migrations = Compile([.. _sources, _snapshot], "LibraryMigrationsRewritten" + _migrationIds.Count);
     }
 
     private static readonly Lazy<List<MetadataReference>> References = new(() =>
@@ -322,6 +339,103 @@ public sealed class EfDesignTimeTests : IDisposable
         }
     }
 
+    private static (List<long> Table, List<long> Index) Keys(DbContext db)
+    {
+        db.Database.OpenConnection();
+        return OldTriggers.Keys(db.Database.GetDbConnection(), "IX_Docs_Embedding", "Docs", "Id", "Embedding");
+    }
+
+    /// <summary>The keys of the rows with a vector are <paramref name="table" />, the index's rowids <paramref name="index" />.</summary>
+    private static void AssertKeys(DbContext db, long[] table, long[] index)
+    {
+        var keys = Keys(db);
+        Assert.Equal(table, keys.Table);
+        Assert.Equal(index, keys.Index);
+    }
+
+    private static void Exec(DbContext db, string sql)
+    {
+        db.Database.OpenConnection();
+        using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public void A_database_with_the_triggers_of_an_older_version_gets_the_new_ones_from_migrations_add()
+    {
+        CreateWith(
+            new LibraryDoc { Title = "x", Embedding = [1, 0, 0] },
+            new LibraryDoc { Title = "y", Embedding = [0, 1, 0] },
+            new LibraryDoc { Title = "z", Embedding = [0, 0, 1] });
+
+        // The migration, the snapshot and the triggers as an older version of the plugin wrote them; the old triggers
+        // let a REPLACE leave row 2's vector in the index.
+        RewriteHistory(code => code
+            .Replace(".HasAnnotation(\"DiskAnn:Triggers\", 2)", "", StringComparison.Ordinal)
+            .Replace(".Annotation(\"DiskAnn:Triggers\", 2)", "", StringComparison.Ordinal));
+        using (var db = Context(1))
+        {
+            Assert.True(db.Database.HasPendingModelChanges());
+            db.Database.OpenConnection();
+            OldTriggers.Install(db.Database.GetDbConnection(), "IX_Docs_Embedding", "Docs", "Id", "Embedding");
+            Exec(db, "INSERT OR REPLACE INTO \"Docs\" (\"Id\", \"Title\", \"Embedding\") VALUES (2, 'y', NULL)");
+            AssertKeys(db, [1, 3], [1, 2, 3]);
+        }
+
+        // dotnet ef migrations add: the index's annotations changed, so it is dropped and created; the generator only
+        // replaces the triggers (no rebuild) and repairs what the old ones missed.
+        var (up, _) = AddAndApply(1, "M2Triggers");
+        Assert.Contains("migrationBuilder.DropIndex(", up);
+        Assert.Contains(".Annotation(\"DiskAnn:Triggers\", 2)", up);
+        using (var db = Context(1))
+        {
+            var script = db.GetService<IMigrator>().GenerateScript(_migrationIds[0], _migrationIds[1]);
+            Assert.DoesNotContain("CREATE VIRTUAL TABLE", script);
+            Assert.DoesNotContain("DROP TABLE IF EXISTS \"IX_Docs_Embedding\";", script);
+            Assert.Contains("DROP TRIGGER IF EXISTS \"IX_Docs_Embedding_insert\";", script);
+            Assert.Contains("CREATE TRIGGER \"IX_Docs_Embedding_insert\"", script);
+            AssertKeys(db, [1, 3], [1, 3]);
+            Assert.Equal(Triggers("IX_Docs_Embedding"), Schema(db, "trigger"));
+
+            // The new triggers see REPLACE deletions.
+            Exec(db, "INSERT OR REPLACE INTO \"Docs\" (\"Id\", \"Title\", \"Embedding\") VALUES (3, 'z', NULL)");
+            Exec(db, "INSERT OR REPLACE INTO \"Docs\" (\"Id\", \"Title\", \"Embedding\") VALUES (1, 'x', X'0000803F0000803F00000000')");
+            AssertKeys(db, [1], [1]);
+            Assert.Equal(1, Nearest<LibraryDoc>(db, "Embedding", [1, 1, 0]));
+        }
+    }
+
+    [Fact]
+    public void Adding_a_unique_index_replaces_the_triggers_and_keeps_the_index()
+    {
+        CreateWith(
+            new LibraryDoc { Title = "x", Embedding = [1, 0, 0] },
+            new LibraryDoc { Title = "y", Embedding = [0, 1, 0] });
+
+        var (up, down) = AddAndApply(8, "M2UniqueTitle");
+        Assert.Contains("unique: true", up);
+        Assert.Contains(".Annotation(\"DiskAnn:UniqueKeys\", \"\\\"Title\\\"\")", up);
+        Assert.Contains("migrationBuilder.DropIndex(", down);
+        using (var db = Context(8))
+        {
+            var script = db.GetService<IMigrator>().GenerateScript(_migrationIds[0], _migrationIds[1]);
+            Assert.DoesNotContain("CREATE VIRTUAL TABLE", script);
+            Assert.Contains("CREATE TRIGGER \"IX_Docs_Embedding_replaced_before_insert\" BEFORE INSERT ON \"Docs\"", script);
+
+            // A REPLACE through the unique Title deletes row 1: it leaves the index too.
+            Exec(db, "INSERT OR REPLACE INTO \"Docs\" (\"Id\", \"Title\", \"Embedding\") VALUES (10, 'x', X'000000000000000000008040')");
+            AssertKeys(db, [2, 10], [2, 10]);
+            Assert.Equal(10, Nearest<LibraryDoc>(db, "Embedding", [1, 0, 0.1f]));
+
+            // Down: the unique index goes, and so do the triggers that served it; the index keeps its rows.
+            db.GetService<IMigrator>().Migrate(_migrationIds[0]);
+            Assert.Equal(Triggers("IX_Docs_Embedding"), Schema(db, "trigger"));
+            Assert.Null(TableSql(db, "IX_Docs_Embedding_replaced"));
+            AssertKeys(db, [2, 10], [2, 10]);
+        }
+    }
+
     private sealed class RecordingReporter : IOperationReporter
     {
         public List<string> Errors { get; } = [];
@@ -359,7 +473,8 @@ public class LibraryDocRenamed
 /// <summary>
 /// One context type whose model has versions (migrations belong to a context type): 1 a cosine index on
 /// <c>Docs.Embedding</c>; 2 l2 with max_degree 16; 3 the property renamed to <c>Vector</c>; 4 the table renamed to
-/// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property; 7 version 1 with int8 storage and a 1 MiB cache.
+/// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property; 7 version 1 with int8 storage and a 1 MiB cache;
+/// 8 version 1 with a unique index on <c>Title</c>.
 /// </summary>
 public class LibraryContext(string connectionString, int version, Assembly? migrations, SqlCapture capture) : DbContext
 {
@@ -408,6 +523,11 @@ public class LibraryContext(string connectionString, int version, Assembly? migr
                 modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasDiskAnnIndex(d => d.Embedding, 3)
                     .HasQuantization(DiskAnnQuantization.Int8)
                     .HasCacheSize(1);
+                break;
+
+            case 8:
+                modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasIndex(d => d.Title).IsUnique();
+                modelBuilder.Entity<LibraryDoc>().HasDiskAnnIndex(d => d.Embedding, 3);
                 break;
         }
     }

@@ -134,6 +134,53 @@ public sealed class EfMigrationTests : IDisposable
     }
 
     [Fact]
+    public void RecreateDiskAnnTriggers_upgrades_a_database_created_with_the_old_triggers()
+    {
+        using var db = new HandWrittenContext(_database.ConnectionString);
+        db.Database.Migrate();
+        db.Items.AddRange(new Item { Name = "a", Vector = [1, 2, 3] }, new Item { Name = "b", Vector = [3, 2, 1] });
+        db.SaveChanges();
+        db.Database.OpenConnection();
+        var connection = db.Database.GetDbConnection();
+        OldTriggers.Install(connection, "items_idx", "Items", "Id", "Vector");
+
+        void Exec(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+
+        void AssertKeys(long[] table, long[] index)
+        {
+            var keys = OldTriggers.Keys(connection, "items_idx", "Items", "Id", "Vector");
+            Assert.Equal(table, keys.Table);
+            Assert.Equal(index, keys.Index);
+        }
+
+        // The old triggers keep row 1's vector after a REPLACE gave it none.
+        Exec("INSERT OR REPLACE INTO \"Items\" (\"Id\", \"Name\", \"Vector\") VALUES (1, 'a', NULL)");
+        AssertKeys([2], [1, 2]);
+
+        // A hand-written migration step: the triggers are replaced (here with Name declared unique), the index repaired.
+        Exec("CREATE UNIQUE INDEX \"IX_Items_Name\" ON \"Items\" (\"Name\")");
+        var migrationBuilder = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        migrationBuilder.RecreateDiskAnnTriggers("items_idx", "Items", "Vector", uniqueKeys: [["Name"]]);
+        var commands = db.GetService<IMigrationsSqlGenerator>().Generate(migrationBuilder.Operations);
+        Assert.DoesNotContain(commands, c => c.CommandText.Contains("CREATE VIRTUAL TABLE", StringComparison.Ordinal));
+        db.GetService<IMigrationCommandExecutor>().ExecuteNonQuery(commands, db.GetService<IRelationalConnection>());
+        AssertKeys([2], [2]);
+        Assert.Contains("items_idx_replaced_before_insert", Schema(db, "trigger"));
+
+        // REPLACE through the key and through Name.
+        Exec("INSERT OR REPLACE INTO \"Items\" (\"Id\", \"Name\", \"Vector\") VALUES (5, 'b', X'0000803F0000803F0000803F')");
+        Exec("INSERT OR REPLACE INTO \"Items\" (\"Id\", \"Name\", \"Vector\") VALUES (1, 'a', X'0000803F0000803F00000000')");
+        AssertKeys([1, 5], [1, 5]);
+        var query = new[] { 1f, 1f, 0.9f };
+        Assert.Equal("b", db.Items.OrderBy(i => EF.Functions.VectorDistance(i.Vector, query)).Take(1).Single().Name);
+    }
+
+    [Fact]
     public void EnsureCreated_and_EnsureDeleted_and_the_create_script_run()
     {
         using (var db = new ArticlesV2(_database.ConnectionString))

@@ -115,7 +115,7 @@ public sealed class EfQuantizationTests : IDisposable
             ) AS "k"
             CROSS JOIN "Passages" AS "p"
             WHERE "p"."Id" = "k"."key"
-            ORDER BY vector_distance_cosine("p"."Embedding", @query1)
+            ORDER BY vector_distance_cosine("p"."Embedding", @query1) NULLS LAST
             LIMIT +@p
             """,
             _sql.Last);
@@ -148,6 +148,15 @@ public sealed class EfQuantizationTests : IDisposable
             .ToList();
         Assert.Contains("rowid IN (", _sql.Last);
         AssertExact(db, Exact(id => id % 3 == 0).Skip(2).Take(4).ToList(), filtered.Select(h => (h.Id, h.Distance)).ToList());
+    }
+
+    [Fact]
+    public void A_k_above_the_modules_ceiling_over_an_int8_index_is_answered_by_an_exact_scan()
+    {
+        using var db = Created(PassageIndex.Int8, "quantization=int8");
+        var hits = Knn(db, Microsoft.EntityFrameworkCore.Metadata.DiskAnnIndexOptions.MaxK + 1);
+        Assert.DoesNotContain("vector MATCH", _sql.Last);
+        AssertExact(db, Exact(), hits);
     }
 
     [Fact]

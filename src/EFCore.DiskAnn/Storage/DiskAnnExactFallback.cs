@@ -1,0 +1,90 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
+
+namespace Microsoft.EntityFrameworkCore.Storage;
+
+/// <summary>
+/// The exact form of a KNN command (each search written as a scan of the entity table) and the k of each search: the
+/// command runs the exact form when a k, with the values bound, is above the module's <see cref="DiskAnnIndexOptions.MaxK" />
+/// (a <c>Take</c>, or <c>Skip + Take</c>, that the index cannot answer), so such a query returns the right rows instead of
+/// failing inside SQLite.
+/// </summary>
+public sealed class DiskAnnExactFallback
+{
+    /// <summary>Creates the fallback.</summary>
+    /// <param name="command">The command with every search in its exact form.</param>
+    /// <param name="limits">The k expression of each search (constants, parameters, +, *, min, max).</param>
+    public DiskAnnExactFallback(IRelationalCommand command, IReadOnlyList<SqlExpression> limits)
+    {
+        Command = command;
+        Limits = limits;
+    }
+
+    /// <summary>The command with every search in its exact form.</summary>
+    public IRelationalCommand Command { get; }
+
+    /// <summary>The k expression of each search.</summary>
+    public IReadOnlyList<SqlExpression> Limits { get; }
+
+    /// <summary>Whether some search's k, with <paramref name="parameterValues" />, is above <see cref="DiskAnnIndexOptions.MaxK" />.</summary>
+    public bool Applies(IReadOnlyDictionary<string, object?>? parameterValues)
+    {
+        foreach (var limit in Limits)
+        {
+            if (Evaluate(limit, parameterValues) > DiskAnnIndexOptions.MaxK)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The value of a k expression, or <see langword="null" /> when it cannot be computed here.</summary>
+    internal static decimal? Evaluate(SqlExpression expression, IReadOnlyDictionary<string, object?>? parameterValues)
+    {
+        switch (expression)
+        {
+            case SqlConstantExpression { Value: { } value }:
+                return ToDecimal(value);
+
+            case SqlParameterExpression parameter
+                when parameterValues is not null && parameterValues.TryGetValue(parameter.InvariantName, out var value) && value is not null:
+                return ToDecimal(value);
+
+            case SqlUnaryExpression { OperatorType: System.Linq.Expressions.ExpressionType.Convert } convert:
+                return Evaluate(convert.Operand, parameterValues);
+
+            case SqlBinaryExpression binary:
+            {
+                var left = Evaluate(binary.Left, parameterValues);
+                var right = Evaluate(binary.Right, parameterValues);
+                return binary.OperatorType switch
+                {
+                    System.Linq.Expressions.ExpressionType.Add => left + right,
+                    System.Linq.Expressions.ExpressionType.Multiply => left * right,
+                    _ => null,
+                };
+            }
+
+            case SqlFunctionExpression { Instance: null, Arguments: [var first, var second] } function
+                when function.Name is "min" or "max":
+            {
+                var a = Evaluate(first, parameterValues);
+                var b = Evaluate(second, parameterValues);
+                return a is null || b is null ? null : function.Name == "min" ? Math.Min(a.Value, b.Value) : Math.Max(a.Value, b.Value);
+            }
+
+            default:
+                return null;
+        }
+    }
+
+    private static decimal? ToDecimal(object value)
+        => value switch
+        {
+            int or long or short or byte or uint or ulong or ushort or sbyte or decimal => Convert.ToDecimal(value, CultureInfo.InvariantCulture),
+            _ => null,
+        };
+}
