@@ -27,6 +27,7 @@ public sealed class DifferentialHistory
     private readonly string _metric;
     private readonly int _dimension;
     private readonly int _maxDegree;
+    private readonly string _extraOptions;
     private readonly bool _wal;
     private readonly DifferentialCheck _check;
     private readonly bool _modelOnly;
@@ -42,8 +43,9 @@ public sealed class DifferentialHistory
     private int _stepsInTransaction;
     private long _nextId = 1;
 
-    public DifferentialHistory(TestDatabase db, string metric, int dimension, int maxDegree, bool wal, int seed, DifferentialCheck check = DifferentialCheck.Index)
+    public DifferentialHistory(TestDatabase db, string metric, int dimension, int maxDegree, bool wal, int seed, DifferentialCheck check = DifferentialCheck.Index, string extraOptions = "")
     {
+        _extraOptions = extraOptions;
         _db = db;
         _metric = metric;
         _dimension = dimension;
@@ -65,7 +67,7 @@ public sealed class DifferentialHistory
     private bool InTransaction => _stack.Count > 0;
 
     private string CreateSql => $"CREATE VIRTUAL TABLE {Table} USING diskann(dimension={_dimension}, metric={_metric}"
-        + (_maxDegree > 0 ? $", max_degree={_maxDegree}" : "") + ")";
+        + (_maxDegree > 0 ? $", max_degree={_maxDegree}" : "") + (_extraOptions.Length > 0 ? ", " + _extraOptions : "") + ")";
 
     /// <summary>Runs <paramref name="steps"/> random steps, then ends any open transaction, reopens and checks once more.</summary>
     public void Run(int steps)
@@ -94,7 +96,7 @@ public sealed class DifferentialHistory
         catch (Exception e)
         {
             throw new XunitException(
-                $"seed {Seed} ({_metric}, dimension {_dimension}, max_degree {(_maxDegree > 0 ? _maxDegree : "default")}, {(_wal ? "WAL" : "rollback journal")}"
+                $"seed {Seed} ({_metric}, dimension {_dimension}, max_degree {(_maxDegree > 0 ? _maxDegree : "default")}{(_extraOptions.Length > 0 ? ", " + _extraOptions : "")}, {(_wal ? "WAL" : "rollback journal")}"
                 + $"{(_modelOnly ? $", checked against {_check}" : "")}), step {step}: {_log.LastOrDefault()}\n{e.GetType().Name}: {e.Message}\n"
                 + $"replay: DISKANN_DIFF_SEED={Seed} dotnet test tests/FunctionalTests --filter FullyQualifiedName~DifferentialTests\n"
                 + "last steps:\n  " + string.Join("\n  ", RecentSteps(30)));

@@ -14,17 +14,19 @@ namespace FunctionalTests.Sql;
 /// </summary>
 public sealed class DifferentialTests
 {
-    public static TheoryData<string, int, int, bool> Configurations => new()
+    public static TheoryData<string, int, int, bool, string> Configurations => new()
     {
-        { "l2", 4, 4, false },
-        { "cosine", 8, 6, true },
-        { "l2", 16, 0, true },
-        { "cosine", 12, 0, false },
+        { "l2", 4, 4, false, "" },
+        { "cosine", 8, 6, true, "" },
+        { "l2", 16, 0, true, "" },
+        { "cosine", 12, 0, false, "" },
+        // A cache budget: vectors are read back by chunk and graph work runs on one thread.
+        { "l2", 8, 6, true, "cache_size_mb=1" },
     };
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Random_sql_histories_keep_the_index_equal_to_a_plain_table(string metric, int dimension, int maxDegree, bool wal)
+    public void Random_sql_histories_keep_the_index_equal_to_a_plain_table(string metric, int dimension, int maxDegree, bool wal, string options)
     {
         // DISKANN_DIFF_CHECK=ExactScan runs the same histories against an exact SQL scan of the plain table (to check the
         // harness itself), FreshBuild against a fresh diskann build of every state (to tell a defect of the incremental
@@ -33,7 +35,7 @@ public sealed class DifferentialTests
         foreach (var seed in Seeds(dimension))
         {
             using var db = new TestDatabase();
-            new DifferentialHistory(db, metric, dimension, maxDegree, wal, seed, check).Run(Steps());
+            new DifferentialHistory(db, metric, dimension, maxDegree, wal, seed, check, options).Run(Steps());
         }
     }
 
