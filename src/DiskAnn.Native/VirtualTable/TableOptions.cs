@@ -10,17 +10,16 @@ namespace DiskAnn.VirtualTable;
 /// </summary>
 internal static class TableOptions
 {
-    public const int MaxDimension = 16000;
+    public const int MaxDimension = DiskAnnLimits.MaxDimension;
     public const int DefaultMaxDegree = 32;
     public const int DefaultBuildListSize = 100;
     public const int DefaultSearchListSize = 64;
     public const float DefaultAlpha = 1.2f;
 
-    /// <summary>1 TiB: far above any machine here, and small enough that the byte count fits a long.</summary>
-    public const int MaxCacheSizeMb = 1 << 20;
+    public const int MaxCacheSizeMb = DiskAnnLimits.MaxCacheSizeMb;
 
-    /// <summary>The ceiling for k and search_list_size: far above any useful value, low enough to bound memory.</summary>
-    public const int MaxListSize = 10000;
+    /// <summary>The ceiling for k and search_list_size (<see cref="DiskAnnLimits.MaxK"/>).</summary>
+    public const int MaxListSize = DiskAnnLimits.MaxK;
 
     private static readonly string[] Known = ["dimension", "metric", "max_degree", "build_search_list_size", "alpha", "search_list_size", "quantization", "cache_size_mb"];
 

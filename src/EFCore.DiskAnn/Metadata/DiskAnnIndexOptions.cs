@@ -24,17 +24,17 @@ public sealed record DiskAnnIndexOptions(
     DiskAnnQuantization Quantization = DiskAnnQuantization.None,
     int? CacheSizeMb = null)
 {
-    /// <summary>The largest dimension the module accepts (its <c>TableOptions.MaxDimension</c>).</summary>
-    public const int MaxDimension = 16000;
+    /// <summary>The largest dimension the module accepts (<see cref="DiskAnnLimits.MaxDimension"/>).</summary>
+    public const int MaxDimension = DiskAnnLimits.MaxDimension;
 
-    /// <summary>The largest <c>cache_size_mb</c> the module accepts (1 TiB).</summary>
-    public const int MaxCacheSizeMb = 1 << 20;
+    /// <summary>The largest <c>cache_size_mb</c> the module accepts (<see cref="DiskAnnLimits.MaxCacheSizeMb"/>).</summary>
+    public const int MaxCacheSizeMb = DiskAnnLimits.MaxCacheSizeMb;
 
     /// <summary>
-    /// The largest k (and <c>LIMIT + OFFSET</c>) a search of the module accepts, its <c>TableOptions.MaxListSize</c>. A LINQ
+    /// The largest k (and <c>LIMIT + OFFSET</c>) a search of the module accepts (<see cref="DiskAnnLimits.MaxK"/>). A LINQ
     /// query that asks for more rows (<c>Skip + Take</c> above it) is answered by an exact scan instead.
     /// </summary>
-    public const int MaxK = 10000;
+    public const int MaxK = DiskAnnLimits.MaxK;
 
     /// <summary>The message of an out-of-range <c>cache_size_mb</c>.</summary>
     internal const string CacheSizeMessage = "cache_size_mb must be between 0 (no budget) and 1048576 MiB.";

@@ -347,15 +347,6 @@ public class DiskAnnSqlGenerationTests
         Assert.Contains("double quotes", error.Message);
     }
 
-    /// <summary>The plugin's copies of the module's limits are the module's (the module's constants are internal).</summary>
-    [Fact]
-    public void The_limits_are_the_modules()
-    {
-        Assert.Equal(global::DiskAnn.VirtualTable.TableOptions.MaxListSize, DiskAnnIndexOptions.MaxK);
-        Assert.Equal(global::DiskAnn.VirtualTable.TableOptions.MaxDimension, DiskAnnIndexOptions.MaxDimension);
-        Assert.Equal(global::DiskAnn.VirtualTable.TableOptions.MaxCacheSizeMb, DiskAnnIndexOptions.MaxCacheSizeMb);
-    }
-
     [Fact]
     public void An_ordering_by_an_exact_distance_puts_NULL_last()
     {
