@@ -28,6 +28,22 @@ internal sealed class SearchScratch
 
     public float[] Query = [];
 
+    private byte[] _allowed = [];
+
+    /// <summary>
+    /// A mask over the slots for a filtered search, all zero: the caller sets the allowed slots and clears them again
+    /// when done, so one mask serves every query on this thread without clearing the whole array.
+    /// </summary>
+    public byte[] AllowedMask(int slotCount)
+    {
+        if (_allowed.Length < slotCount)
+        {
+            _allowed = new byte[slotCount];
+        }
+
+        return _allowed;
+    }
+
     /// <summary>The unvisited neighbours of the node being expanded, gathered so their vectors can be prefetched first.</summary>
     public int[] Batch = new int[64];
 

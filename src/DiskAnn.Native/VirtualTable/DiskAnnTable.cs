@@ -1,4 +1,3 @@
-using DiskAnn.Distance;
 using DiskAnn.Graph;
 using DiskAnn.Sqlite;
 using DiskAnn.Storage;
@@ -21,7 +20,6 @@ internal sealed class DiskAnnTable : IDisposable
     private bool _generationRaised;
     private long _changes;
     private long _changesAtBegin;
-    private byte[] _allowed = [];
 
     public DiskAnnTable(nint db, string schema, string name, GraphOptions options)
     {
@@ -221,41 +219,14 @@ internal sealed class DiskAnnTable : IDisposable
     }
 
     /// <summary>
-    /// The k nearest rows, nearest first, into the result arrays; returns how many. With an allowed set
-    /// (rowid IN ...) it returns the k nearest allowed rows: an exact scan of them when they are few, a graph
-    /// search that walks through every node but keeps only allowed ones when they are many.
+    /// The k nearest rows, nearest first, into the result arrays; returns how many (see <see cref="VamanaIndex.Search"/>).
+    /// Rows this transaction added are linked first, so that the search sees them.
     /// </summary>
     public int Search(float[] query, int k, int listSize, List<long>? allowed, long[] rowids, float[] distances)
     {
         var index = Index;
         LinkForSearch(index);
-        var inverse = Options.Metric == DiskAnnMetric.Cosine ? VectorMath.InverseNorm(query) : 0f;
-        var list = Math.Max(listSize, k);
-        var live = index.LiveCount;
-        var scratch = index.RentScratch();
-        try
-        {
-            if (allowed is null)
-            {
-                while (true)
-                {
-                    index.GreedySearch(query, inverse, list, scratch, recordExpanded: false);
-                    var found = Collect(index, query, inverse, scratch, k, null, rowids, distances);
-                    if (found >= Math.Min(k, live) || list >= live + index.DeletedCount)
-                    {
-                        return found;
-                    }
-
-                    list *= 2; // tombstones took places in the list
-                }
-            }
-
-            return FilteredSearch(index, query, inverse, k, list, allowed, scratch, rowids, distances);
-        }
-        finally
-        {
-            index.ReturnScratch(scratch);
-        }
+        return index.Search(query, k, listSize, allowed, rowids, distances);
     }
 
     /// <summary>
@@ -282,112 +253,6 @@ internal sealed class DiskAnnTable : IDisposable
         {
             _storage.CloseBlobs(); // an open BLOB handle counts as a statement in progress and would block COMMIT
         }
-    }
-
-    private int FilteredSearch(VamanaIndex index, float[] query, float inverse, int k, int list, List<long> allowed, SearchScratch scratch, long[] rowids, float[] distances)
-    {
-        var nodes = index.Nodes;
-        if (_allowed.Length < nodes.SlotCount)
-        {
-            _allowed = new byte[nodes.SlotCount];
-        }
-
-        var slots = new List<int>(Math.Min(allowed.Count, index.LiveCount));
-        foreach (var rowid in allowed)
-        {
-            if (index.TryGetSlot(rowid, out var slot) && _allowed[slot] == 0)
-            {
-                slots.Add(slot);
-                _allowed[slot] = 1;
-            }
-        }
-
-        try
-        {
-            var matching = slots.Count;
-            if (matching == 0)
-            {
-                return 0;
-            }
-
-            // Widen the list by the inverse selectivity so that about k allowed nodes land in it, and
-            // compare the cost with an exact scan of the allowed rows (about list * R distances vs. one each).
-            var selectivity = (double)matching / index.LiveCount;
-            var widened = (int)Math.Min(TableOptions.MaxListSize, Math.Ceiling(list / selectivity));
-            if (matching > (long)widened * Options.MaxDegree)
-            {
-                index.GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
-                var found = Collect(index, query, inverse, scratch, k, _allowed, rowids, distances);
-                if (found >= Math.Min(k, matching))
-                {
-                    return found;
-                }
-            }
-
-            index.ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, scratch);
-            return Collect(index, query, inverse, scratch, k, null, rowids, distances);
-        }
-        finally
-        {
-            foreach (var slot in slots)
-            {
-                _allowed[slot] = 0;
-            }
-        }
-    }
-
-    private static int Collect(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
-    {
-        var nodes = index.Nodes;
-        if (nodes.NavigatesWithCodes)
-        {
-            return Rerank(index, query, inverse, scratch, k, allowed, rowids, distances);
-        }
-
-        var found = 0;
-        for (var i = 0; i < scratch.PoolCount && found < k; i++)
-        {
-            var slot = scratch.Pool[i].Slot;
-            if (nodes.State(slot) != NodeState.Linked || (allowed is not null && allowed[slot] == 0))
-            {
-                continue;
-            }
-
-            rowids[found] = nodes.RowId(slot);
-            distances[found++] = index.ReportedDistance(query, inverse, slot, scratch.Pool[i].Distance);
-        }
-
-        return found;
-    }
-
-    /// <summary>
-    /// The k nearest of the whole list by float32 distance: the list was ordered by distances to int8 codes,
-    /// so its order near the k-th place is approximate; the exact distances of all L entries decide.
-    /// </summary>
-    private static int Rerank(VamanaIndex index, float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
-    {
-        var nodes = index.Nodes;
-        scratch.ClearCandidates();
-        for (var i = 0; i < scratch.PoolCount; i++)
-        {
-            var slot = scratch.Pool[i].Slot;
-            if (nodes.State(slot) == NodeState.Linked && (allowed is null || allowed[slot] != 0))
-            {
-                scratch.AddCandidate(slot, nodes.ExactDistance(query, inverse, slot));
-            }
-        }
-
-        var count = scratch.CandidateCount;
-        Array.Sort(scratch.CandidateDistances, scratch.CandidateSlots, 0, count);
-        var found = Math.Min(k, count);
-        for (var i = 0; i < found; i++)
-        {
-            var slot = scratch.CandidateSlots[i];
-            rowids[i] = nodes.RowId(slot);
-            distances[i] = index.ReportedDistance(query, inverse, slot, scratch.CandidateDistances[i]);
-        }
-
-        return found;
     }
 
     /// <summary>Runs a command written to the hidden command column (FTS5 style).</summary>
