@@ -90,6 +90,16 @@ internal sealed partial class NodeStore
 
     public int ChunkCount => _neighborChunks.Count;
 
+    /// <summary>
+    /// About the bytes held: the vectors in memory, a float32 store's navigation codes, the adjacency lists, and per
+    /// slot its rowid, state, degree, norms, scale, level and support count (35 bytes).
+    /// </summary>
+    public long MemoryBytes
+        => ResidentVectorBytes
+            + (_int8 ? 0 : (long)SlotCount * Dimension)
+            + ((long)SlotCount * Capacity * sizeof(int))
+            + (35L * SlotCount);
+
     public long RowId(int slot) => _rowids[slot];
 
     public NodeState State(int slot) => _states[slot];

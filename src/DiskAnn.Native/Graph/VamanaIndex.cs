@@ -47,6 +47,9 @@ internal sealed partial class VamanaIndex
 
     public int PendingCount => _pending.Count;
 
+    /// <summary>About the bytes the image holds: the node store and the rowid map (an entry is about 24 bytes).</summary>
+    public long MemoryBytes => Nodes.MemoryBytes + (24L * _slotOfRowid.Count);
+
     /// <summary>Slots whose record changed since the storage layer last took them.</summary>
     public List<int> DirtySlots { get; } = [];
 

@@ -20,6 +20,15 @@ internal static unsafe class DiskAnnRegistration
             }
         }
 
+        fixed (byte* name = StatusModule.Name)
+        {
+            var rc = SqliteApi.create_module_v2(db, name, StatusModule.Module, 0, null);
+            if (rc != SqliteConstants.OK)
+            {
+                throw SqliteStatement.Error(db, rc, null);
+            }
+        }
+
         VectorFunctions.Register(db);
         CacheSizeFunction.Register(db);
     }

@@ -96,8 +96,37 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
+    /// <summary>The database file the table lives in ("" for an in-memory or temporary database), read on the first load.</summary>
+    private string? _file;
+
+    /// <summary>This table on this connection, for <c>diskann_status</c>: fields only, so any thread may call it.</summary>
+    public TableStatus Status()
+    {
+        var index = _index;
+        return new TableStatus(
+            Db,
+            Schema,
+            Name,
+            _file,
+            index is not null,
+            index?.LiveCount ?? 0,
+            index?.PendingCount ?? 0,
+            index?.DeletedCount ?? 0,
+            index?.Nodes.SlotCount ?? 0,
+            index?.MemoryBytes ?? 0,
+            _generation,
+            CacheSizeMb);
+    }
+
     private VamanaIndex Load()
     {
+        if (_file is null)
+        {
+            using var file = new SqliteStatement(Db, "SELECT file FROM pragma_database_list WHERE name = ?1");
+            file.Bind(1, Schema);
+            _file = file.Step() ? file.Text(0) ?? "" : "";
+        }
+
         var (nodes, entry) = _storage.Load(Options, CacheSizeMb * 1024L * 1024L);
         var index = new VamanaIndex(Options, nodes);
         try

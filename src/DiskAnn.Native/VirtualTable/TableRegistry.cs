@@ -4,7 +4,7 @@ namespace DiskAnn.VirtualTable;
 
 /// <summary>
 /// The diskann tables connected on each connection, for the SQL functions that act on one by name
-/// (<c>diskann_cache_size_mb</c>). A table is added by xCreate/xConnect and removed by xDisconnect/xDestroy.
+/// (<c>diskann_cache_size_mb</c>) and for <c>diskann_status</c>. A table is added by xCreate/xConnect and removed by xDisconnect/xDestroy.
 /// </summary>
 internal static class TableRegistry
 {
@@ -13,6 +13,9 @@ internal static class TableRegistry
     public static void Add(DiskAnnTable table) => Tables.TryAdd(table, 0);
 
     public static void Remove(DiskAnnTable table) => Tables.TryRemove(table, out _);
+
+    /// <summary>Every table on every connection of the process, as <c>diskann_status</c> shows them.</summary>
+    public static IEnumerable<TableStatus> Statuses() => Tables.Keys.Select(t => t.Status());
 
     /// <summary>
     /// The table named <paramref name="name"/> (case-insensitive, as SQLite compares names) on connection
