@@ -28,6 +28,9 @@ public sealed class DifferentialHistory
     private readonly int _dimension;
     private readonly int _maxDegree;
     private readonly string _extraOptions;
+
+    /// <summary>An int8 table stores approximations: the checks compare rowids exactly and distances with the stored vectors.</summary>
+    private readonly bool _quantized;
     private readonly bool _wal;
     private readonly DifferentialCheck _check;
     private readonly bool _modelOnly;
@@ -46,6 +49,7 @@ public sealed class DifferentialHistory
     public DifferentialHistory(TestDatabase db, string metric, int dimension, int maxDegree, bool wal, int seed, DifferentialCheck check = DifferentialCheck.Index, string extraOptions = "")
     {
         _extraOptions = extraOptions;
+        _quantized = extraOptions.Contains("quantization=int8", StringComparison.Ordinal);
         _db = db;
         _metric = metric;
         _dimension = dimension;
@@ -617,7 +621,8 @@ public sealed class DifferentialHistory
         Log($"KNN k = {k} from {ModelCheck.Show(query)}");
         if (!_modelOnly)
         {
-            var model = ModelRows(_c).ToDictionary(r => r.Key, r => DiskAnnVector.FromBlob(r.Value));
+            var rows = _quantized ? ModelCheck.Rows(_c, $"SELECT rowid, vector FROM {Table}") : ModelRows(_c);
+            var model = rows.ToDictionary(r => r.Key, r => DiskAnnVector.FromBlob(r.Value));
             ModelCheck.DefaultKnn(ModelCheck.Knn(_c, Table), _metric, model, query, k);
         }
     }
@@ -735,7 +740,14 @@ public sealed class DifferentialHistory
             return;
         }
 
-        ModelCheck.All(connection, Table, _metric, model, queries);
+        if (_quantized)
+        {
+            ModelCheck.AllQuantized(connection, Table, _metric, model, queries);
+        }
+        else
+        {
+            ModelCheck.All(connection, Table, _metric, model, queries);
+        }
 
         // 'integrity-check' is an INSERT: it needs the write lock, which this connection holds while in a transaction.
         if (!InTransaction)

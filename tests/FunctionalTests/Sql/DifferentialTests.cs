@@ -22,6 +22,8 @@ public sealed class DifferentialTests
         { "cosine", 12, 0, false, "" },
         // A cache budget: vectors are read back by chunk and graph work runs on one thread.
         { "l2", 8, 6, true, "cache_size_mb=1" },
+        // int8 storage: approximate vectors, graph work on the codes themselves.
+        { "cosine", 6, 5, false, "quantization=int8" },
     };
 
     [Theory]

@@ -40,6 +40,44 @@ public static class ModelCheck
     public static void All(SqliteConnection connection, string table, string metric, IReadOnlyDictionary<long, byte[]> model, IReadOnlyList<float[]> queries)
         => All(() => Rows(connection, $"SELECT rowid, vector FROM {table}"), Knn(connection, table), metric, model, queries);
 
+    /// <summary>
+    /// The checks for a <c>quantization=int8</c> table, which stores an approximation of each vector: the scan holds
+    /// exactly the model's rowids, each vector within half a quantization step of the model's; the KNN checks then hold
+    /// against the stored vectors, the ones whose distances the index reports.
+    /// </summary>
+    public static void AllQuantized(SqliteConnection connection, string table, string metric, IReadOnlyDictionary<long, byte[]> model, IReadOnlyList<float[]> queries)
+    {
+        var scan = Rows(connection, $"SELECT rowid, vector FROM {table}");
+        var missing = model.Keys.Where(id => !scan.ContainsKey(id)).Order().ToList();
+        var extra = scan.Keys.Where(id => !model.ContainsKey(id)).ToList();
+        var changed = scan.Where(r => model.TryGetValue(r.Key, out var v) && !WithinOneStep(DiskAnnVector.FromBlob(v), DiskAnnVector.FromBlob(r.Value))).Select(r => r.Key).ToList();
+        if (missing.Count + extra.Count + changed.Count > 0)
+        {
+            throw new XunitException(
+                $"the scan differs from the model ({model.Count} rows; the scan has {scan.Count}): "
+                + $"missing rowids {Ids(missing)}; extra rowids {Ids(extra)}; vectors beyond the int8 step at rowids {Ids(changed)}");
+        }
+
+        var stored = scan.ToDictionary(r => r.Key, r => DiskAnnVector.FromBlob(r.Value));
+        var knn = Knn(connection, table);
+        foreach (var query in queries)
+        {
+            ExhaustiveKnn(knn, metric, stored, query);
+        }
+
+        if (queries.Count > 0)
+        {
+            DefaultKnn(knn, metric, stored, queries[0], 10);
+        }
+    }
+
+    /// <summary>int8 storage keeps v[i] as round(v[i] / s) * s with s = max|v| / 127: within half a step of each value.</summary>
+    private static bool WithinOneStep(float[] original, float[] stored)
+    {
+        var step = original.Length == 0 ? 0 : original.Max(MathF.Abs) / 127f;
+        return original.Length == stored.Length && original.Zip(stored).All(p => MathF.Abs(p.First - p.Second) <= (0.51f * step) + 1e-6f);
+    }
+
     /// <summary>The same checks against any source of a scan and of KNN answers (the harness checks itself with an exact scan).</summary>
     public static void All(Func<SortedDictionary<long, byte[]>> scan, KnnSearch knn, string metric, IReadOnlyDictionary<long, byte[]> model, IReadOnlyList<float[]> queries)
     {
