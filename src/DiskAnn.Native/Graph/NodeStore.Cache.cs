@@ -114,6 +114,7 @@ internal sealed partial class NodeStore
         if (!_int8 && _codeChunks[chunk] is null)
         {
             _codeChunks[chunk] = GC.AllocateArray<sbyte>(ChunkSlots * Dimension, pinned: true);
+            _ownsCodes[chunk] = true;
         }
 
         if (_referenced.Length < _neighborChunks.Count)
@@ -130,10 +131,12 @@ internal sealed partial class NodeStore
         if (_int8)
         {
             _codeChunks[chunk] = GC.AllocateArray<sbyte>(ChunkSlots * Dimension, pinned: true);
+            _ownsCodes[chunk] = true;
         }
         else
         {
             _vectorChunks[chunk] = GC.AllocateArray<float>(ChunkSlots * Dimension, pinned: true);
+            _ownsVectors[chunk] = true;
         }
 
         _residentBytes += ChunkMemoryBytes;

@@ -23,8 +23,8 @@ internal sealed partial class NodeStore
     /// <summary>The level of a node no search can be shown to reach, and of every slot outside the graph.</summary>
     public const int Unreached = int.MaxValue;
 
-    private int[] _levels = [];
-    private int[] _support = [];
+    private CowArray<int> _levels = new(Unreached);
+    private CowArray<int> _support = new();
 
     /// <summary>False until <see cref="ComputeLevels"/> runs (after a load, or when the roots changed): support is then not counted.</summary>
     public bool LevelsValid { get; private set; }
@@ -41,10 +41,8 @@ internal sealed partial class NodeStore
 
     private void GrowReachability(int capacity)
     {
-        var old = _levels.Length;
-        Array.Resize(ref _levels, capacity);
-        Array.Resize(ref _support, capacity);
-        _levels.AsSpan(old).Fill(Unreached);
+        _levels.EnsureLength(capacity);
+        _support.EnsureLength(capacity);
     }
 
     /// <summary>Counts edges from <paramref name="source"/> to <paramref name="targets"/> in or out of their support (parallel phases: atomics).</summary>
@@ -58,7 +56,7 @@ internal sealed partial class NodeStore
 
         foreach (var target in targets)
         {
-            if (level < _levels[target] && Interlocked.Add(ref _support[target], delta) == 0 && delta < 0)
+            if (level < _levels[target] && Interlocked.Add(ref _support.Ref(target), delta) == 0 && delta < 0)
             {
                 Unsupported.Add(target);
             }
@@ -90,28 +88,28 @@ internal sealed partial class NodeStore
             {
                 var was = old < _levels[target];
                 var now = level < _levels[target];
-                if (was && !now && --_support[target] == 0)
+                if (was && !now && --_support.Ref(target) == 0)
                 {
                     Unsupported.Add(target);
                 }
                 else if (!was && now)
                 {
-                    _support[target]++;
+                    _support.Ref(target)++;
                 }
             }
         }
 
-        _levels[slot] = level;
+        _levels.Set(slot, level);
     }
 
     /// <summary>Counts one more support of <paramref name="slot"/>: an existing edge from a lower level that was not counted.</summary>
-    public void AddSupport(int slot) => _support[slot]++;
+    public void AddSupport(int slot) => _support.Ref(slot)++;
 
     /// <summary>A slot that leaves the graph (its out-edges already removed) or is handed to a new row.</summary>
     public void ResetReachability(int slot)
     {
-        _levels[slot] = Unreached;
-        _support[slot] = 0;
+        _levels.Set(slot, Unreached);
+        _support.Set(slot, 0);
     }
 
     /// <summary>
@@ -120,8 +118,8 @@ internal sealed partial class NodeStore
     /// </summary>
     public int ComputeLevels(int entry, ReadOnlySpan<int> seeds)
     {
-        Array.Fill(_levels, Unreached);
-        Array.Clear(_support);
+        _levels.Fill(Unreached);
+        _support.Fill(0);
         Unsupported.Clear();
         var queue = new int[SlotCount];
         var tail = 0;
@@ -129,7 +127,7 @@ internal sealed partial class NodeStore
         {
             if (slot >= 0 && slot < SlotCount && InGraph(slot) && _levels[slot] != 0)
             {
-                _levels[slot] = 0;
+                _levels.Set(slot, 0);
                 queue[tail++] = slot;
             }
         }
@@ -149,7 +147,7 @@ internal sealed partial class NodeStore
             {
                 if (_levels[target] == Unreached && InGraph(target))
                 {
-                    _levels[target] = level + 1;
+                    _levels.Set(target, level + 1);
                     highest = level + 1;
                     queue[tail++] = target;
                 }
@@ -157,7 +155,7 @@ internal sealed partial class NodeStore
                 // Breadth-first: the target's level is final here, so this count is exact.
                 if (level < _levels[target])
                 {
-                    _support[target]++;
+                    _support.Ref(target)++;
                 }
             }
         }

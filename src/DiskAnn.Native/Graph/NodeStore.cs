@@ -19,16 +19,23 @@ internal sealed partial class NodeStore
     // A null entry is a chunk not in memory (a budgeted cache: NodeStore.Cache.cs); it is read back on first use.
     private readonly List<float[]?> _vectorChunks = [];
     private readonly List<sbyte[]?> _codeChunks = [];
-    private readonly List<int[]> _neighborChunks = [];
+    private readonly List<int[]?> _neighborChunks = [];
     private readonly DiskAnnMetric _metric;
     private readonly bool _int8;
-    private long[] _rowids = [];
-    private NodeState[] _states = [];
-    private ushort[] _degrees = [];
-    private float[] _inverseNorms = [];
-    private float[] _scales = [];
-    private float[] _squaredNorms = [];
-    private float[] _codeInverseNorms = [];
+    // Per-slot fields, in pages a fork shares until one side writes (see Fork).
+    private CowArray<long> _rowids = new();
+    private CowArray<NodeState> _states = new();
+    private CowArray<ushort> _degrees = new();
+    private CowArray<float> _inverseNorms = new();
+    private CowArray<float> _scales = new();
+    private CowArray<float> _squaredNorms = new();
+    private CowArray<float> _codeInverseNorms = new();
+
+    // Which chunks this store may write in place; a chunk it shares with a fork is copied before its first write.
+    private bool[] _ownsVectors = [];
+    private bool[] _ownsCodes = [];
+    private bool[] _ownsNeighbors = [];
+    private readonly Lock _chunkLock = new();
 
     public NodeStore(GraphOptions options, int chunkSlots)
         : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Quantization)
@@ -119,6 +126,45 @@ internal sealed partial class NodeStore
 
     private Span<sbyte> CodeSpan(int slot)
         => CodeChunk(slot >> _chunkShift).AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    private Span<float> WritableVector(int slot)
+        => WritableFloatChunk(slot >> _chunkShift).AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    private Span<sbyte> WritableCodes(int slot)
+        => WritableCodeChunk(slot >> _chunkShift).AsSpan((slot & _chunkMask) * Dimension, Dimension);
+
+    /// <summary>A chunk's vectors to write: copied first if a fork shares them.</summary>
+    private float[] WritableFloatChunk(int chunk)
+    {
+        var vectors = FloatChunk(chunk);
+        return Volatile.Read(ref _ownsVectors[chunk]) ? vectors : Own(_vectorChunks, _ownsVectors, chunk)!;
+    }
+
+    private sbyte[] WritableCodeChunk(int chunk)
+    {
+        var codes = CodeChunk(chunk);
+        return Volatile.Read(ref _ownsCodes[chunk]) ? codes : Own(_codeChunks, _ownsCodes, chunk)!;
+    }
+
+    private int[] WritableNeighborChunk(int chunk)
+        => Volatile.Read(ref _ownsNeighbors[chunk]) ? _neighborChunks[chunk]! : Own(_neighborChunks, _ownsNeighbors, chunk)!;
+
+    /// <summary>Replaces a shared chunk by a copy of its own (pinned, as every chunk: Prefetch takes addresses).</summary>
+    private TElement[]? Own<TElement>(List<TElement[]?> chunks, bool[] owned, int chunk)
+    {
+        lock (_chunkLock)
+        {
+            if (!owned[chunk] && chunks[chunk] is { } shared)
+            {
+                var copy = GC.AllocateUninitializedArray<TElement>(shared.Length, pinned: true);
+                shared.CopyTo(copy, 0);
+                chunks[chunk] = copy;
+                Volatile.Write(ref owned[chunk], true);
+            }
+
+            return chunks[chunk];
+        }
+    }
 
     /// <summary>The slot's vector as float32 values: a copy, or the int8 codes times their scale.</summary>
     public void Decode(int slot, Span<float> destination)
@@ -237,7 +283,7 @@ internal sealed partial class NodeStore
     public bool SameVector(int a, int b) => _scales[a] == _scales[b] && Codes(a).SequenceEqual(Codes(b));
 
     public ReadOnlySpan<int> Neighbors(int slot)
-        => _neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
+        => _neighborChunks[slot >> _chunkShift]!.AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
 
     /// <summary>Fills a whole chunk's vectors from its stored BLOB (the layout of <see cref="WriteStoredVector"/>, back to back).</summary>
     public void LoadVectorChunk(int chunk, ReadOnlySpan<byte> data)
@@ -245,7 +291,7 @@ internal sealed partial class NodeStore
         var first = chunk * ChunkSlots;
         if (!_int8 && BitConverter.IsLittleEndian)
         {
-            data.CopyTo(MemoryMarshal.AsBytes(_vectorChunks[chunk]!.AsSpan()));
+            data.CopyTo(MemoryMarshal.AsBytes(WritableFloatChunk(chunk).AsSpan()));
             for (var slot = first; slot < first + ChunkSlots; slot++)
             {
                 EncodeNavigation(slot);
@@ -267,12 +313,12 @@ internal sealed partial class NodeStore
     {
         if (_int8)
         {
-            _scales[slot] = BinaryPrimitives.ReadSingleLittleEndian(data);
-            MemoryMarshal.Cast<byte, sbyte>(data[sizeof(float)..]).CopyTo(_codeChunks[slot >> _chunkShift]!.AsSpan((slot & _chunkMask) * Dimension, Dimension));
+            _scales.Set(slot, BinaryPrimitives.ReadSingleLittleEndian(data));
+            MemoryMarshal.Cast<byte, sbyte>(data[sizeof(float)..]).CopyTo(WritableCodes(slot));
         }
         else
         {
-            var target = _vectorChunks[slot >> _chunkShift]!.AsSpan((slot & _chunkMask) * Dimension, Dimension);
+            var target = WritableVector(slot);
             for (var i = 0; i < target.Length; i++)
             {
                 target[i] = BinaryPrimitives.ReadSingleLittleEndian(data[(i * sizeof(float))..]);
@@ -308,21 +354,21 @@ internal sealed partial class NodeStore
 
     public void SetHeader(int slot, long rowid, NodeState state)
     {
-        _rowids[slot] = rowid;
-        _states[slot] = state;
+        _rowids.Set(slot, rowid);
+        _states.Set(slot, state);
     }
 
-    public void SetState(int slot, NodeState state) => _states[slot] = state;
+    public void SetState(int slot, NodeState state) => _states.Set(slot, state);
 
     public void SetVector(int slot, ReadOnlySpan<float> vector)
     {
         if (_int8)
         {
-            _scales[slot] = Int8Math.Quantize(vector, CodeSpan(slot));
+            _scales.Set(slot, Int8Math.Quantize(vector, WritableCodes(slot)));
         }
         else
         {
-            vector.CopyTo(VectorSpan(slot));
+            vector.CopyTo(WritableVector(slot));
             EncodeNavigation(slot);
         }
 
@@ -330,22 +376,22 @@ internal sealed partial class NodeStore
     }
 
     /// <summary>A float32 slot's codes for navigation.</summary>
-    private void EncodeNavigation(int slot) => _scales[slot] = Int8Math.Quantize(Vector(slot), CodeSpan(slot));
+    private void EncodeNavigation(int slot) => _scales.Set(slot, Int8Math.Quantize(Vector(slot), WritableCodes(slot)));
 
     /// <summary>Copies a vector (and its norms) from one slot to another, as stored.</summary>
     public void CopyVector(int from, int to)
     {
         if (!_int8)
         {
-            Vector(from).CopyTo(VectorSpan(to));
+            Vector(from).CopyTo(WritableVector(to));
         }
 
-        Codes(from).CopyTo(CodeSpan(to));
-        _scales[to] = _scales[from];
+        Codes(from).CopyTo(WritableCodes(to));
+        _scales.Set(to, _scales[from]);
 
-        _inverseNorms[to] = _inverseNorms[from];
-        _squaredNorms[to] = _squaredNorms[from];
-        _codeInverseNorms[to] = _codeInverseNorms[from];
+        _inverseNorms.Set(to, _inverseNorms[from]);
+        _squaredNorms.Set(to, _squaredNorms[from]);
+        _codeInverseNorms.Set(to, _codeInverseNorms[from]);
     }
 
     /// <summary>
@@ -356,13 +402,13 @@ internal sealed partial class NodeStore
     {
         if (!_int8 && _metric == DiskAnnMetric.Cosine)
         {
-            _inverseNorms[slot] = VectorMath.InverseNorm(Vector(slot));
+            _inverseNorms.Set(slot, VectorMath.InverseNorm(Vector(slot)));
         }
 
         var codes = Codes(slot);
         var squared = Int8Math.Dot(codes, codes) * _scales[slot] * _scales[slot];
-        _squaredNorms[slot] = squared;
-        _codeInverseNorms[slot] = squared > 0f ? 1f / MathF.Sqrt(squared) : 0f;
+        _squaredNorms.Set(slot, squared);
+        _codeInverseNorms.Set(slot, squared > 0f ? 1f / MathF.Sqrt(squared) : 0f);
     }
 
     public void SetNeighbors(int slot, ReadOnlySpan<int> neighbors)
@@ -378,8 +424,8 @@ internal sealed partial class NodeStore
             CountSupport(slot, neighbors, +1);
         }
 
-        neighbors.CopyTo(_neighborChunks[slot >> _chunkShift].AsSpan((slot & _chunkMask) * Capacity, Capacity));
-        _degrees[slot] = (ushort)neighbors.Length;
+        neighbors.CopyTo(WritableNeighborChunk(slot >> _chunkShift).AsSpan((slot & _chunkMask) * Capacity, Capacity));
+        _degrees.Set(slot, (ushort)neighbors.Length);
     }
 
     /// <summary>Drops the chunks from <paramref name="chunkCount"/> on; the caller has emptied them.</summary>
@@ -407,20 +453,31 @@ internal sealed partial class NodeStore
             _vectorChunks.Add(null);
             _codeChunks.Add(null);
             _neighborChunks.Add(new int[ChunkSlots * Capacity]);
-            AllocateChunk(_neighborChunks.Count - 1, vectors: resident);
+            var chunk = _neighborChunks.Count - 1;
+            if (_ownsNeighbors.Length <= chunk)
+            {
+                var size = Math.Max(chunk + 1, _ownsNeighbors.Length * 2);
+                Array.Resize(ref _ownsVectors, size);
+                Array.Resize(ref _ownsCodes, size);
+                Array.Resize(ref _ownsNeighbors, size);
+            }
+
+            _ownsVectors[chunk] = _ownsCodes[chunk] = _ownsNeighbors[chunk] = true;
+            AllocateChunk(chunk, vectors: resident);
         }
 
         var capacity = _neighborChunks.Count * ChunkSlots;
         if (_rowids.Length < capacity)
         {
-            Array.Resize(ref _rowids, capacity);
-            Array.Resize(ref _states, capacity);
-            Array.Resize(ref _degrees, capacity);
-            Array.Resize(ref _inverseNorms, capacity);
-            Array.Resize(ref _squaredNorms, capacity);
-            Array.Resize(ref _codeInverseNorms, capacity);
-            Array.Resize(ref _scales, capacity);
+            _rowids.EnsureLength(capacity);
+            _states.EnsureLength(capacity);
+            _degrees.EnsureLength(capacity);
+            _inverseNorms.EnsureLength(capacity);
+            _squaredNorms.EnsureLength(capacity);
+            _codeInverseNorms.EnsureLength(capacity);
+            _scales.EnsureLength(capacity);
             GrowReachability(capacity);
         }
+
     }
 }
