@@ -19,8 +19,7 @@ namespace DiskAnn.Storage;
 /// </summary>
 internal static class GraphRecordCodec
 {
-    public const int HeaderBytes = 12;
-
+    private const int HeaderBytes = 12;
     private const int RowIdOffset = 0;
     private const int StateOffset = 8;
     private const int DegreeOffset = 10;
@@ -41,7 +40,7 @@ internal static class GraphRecordCodec
         BinaryPrimitives.WriteUInt16LittleEndian(record[DegreeOffset..], (ushort)edges.Length);
         for (var j = 0; j < edges.Length; j++)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(record[(HeaderBytes + (EdgeBytes * j))..], edges[j]);
+            BinaryPrimitives.WriteInt32LittleEndian(record[EdgeOffset(j)..], edges[j]);
         }
     }
 
@@ -53,5 +52,7 @@ internal static class GraphRecordCodec
     public static int Degree(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadUInt16LittleEndian(record[DegreeOffset..]);
 
     /// <summary>The <paramref name="index"/>-th out-neighbour slot; the caller keeps index below the capacity.</summary>
-    public static int Edge(ReadOnlySpan<byte> record, int index) => BinaryPrimitives.ReadInt32LittleEndian(record[(HeaderBytes + (EdgeBytes * index))..]);
+    public static int Edge(ReadOnlySpan<byte> record, int index) => BinaryPrimitives.ReadInt32LittleEndian(record[EdgeOffset(index)..]);
+
+    private static int EdgeOffset(int index) => HeaderBytes + (EdgeBytes * index);
 }
