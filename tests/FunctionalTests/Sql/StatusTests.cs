@@ -2,7 +2,10 @@ using DiskAnn;
 
 namespace FunctionalTests.Sql;
 
-/// <summary><c>diskann_status</c>: one row per diskann table per connection of the process, with what its image holds.</summary>
+/// <summary>
+/// <c>diskann_status</c>: one row per diskann table per connection of the process, with what its image holds. The status
+/// is process-wide and other test classes run at the same time: each test uses a table name of its own.
+/// </summary>
 public sealed class StatusTests : DatabaseTest
 {
     private static List<(long Connection, long This, string File, long Loaded, long Rows, long Tombstones, long Slots, long Memory, long Generation)> Status(Microsoft.Data.Sqlite.SqliteConnection c, string name)
@@ -26,13 +29,13 @@ public sealed class StatusTests : DatabaseTest
         const int dimension = 32;
         var vectors = SqlHelpers.Clustered(600, dimension, seed: 91);
         using var first = Db.Open(wal: true);
-        first.Execute($"CREATE VIRTUAL TABLE idx USING diskann(dimension={dimension}, metric=l2)");
-        first.InsertAll("idx", vectors);
+        first.Execute($"CREATE VIRTUAL TABLE status_idx USING diskann(dimension={dimension}, metric=l2)");
+        first.InsertAll("status_idx", vectors);
         var second = Db.Open(wal: true);
-        Assert.Equal(10, second.Knn("idx", vectors[0], 10).Count);
-        Assert.Equal(10, first.Knn("idx", vectors[0], 10).Count);
+        Assert.Equal(10, second.Knn("status_idx", vectors[0], 10).Count);
+        Assert.Equal(10, first.Knn("status_idx", vectors[0], 10).Count);
 
-        var both = Status(first, "idx");
+        var both = Status(first, "status_idx");
         Assert.Equal(2, both.Count);
         Assert.Equal([1L, 0L], both.Select(s => s.This));
         Assert.NotEqual(both[0].Connection, both[1].Connection);
@@ -47,14 +50,14 @@ public sealed class StatusTests : DatabaseTest
             Assert.InRange(s.Memory, 600L * dimension * sizeof(float), 600L * dimension * sizeof(float) * 6); // vectors, codes, lists of 48 slots, whole chunks
         });
 
-        first.Execute("DELETE FROM idx WHERE rowid <= 5");
-        var after = Status(first, "idx")[0];
+        first.Execute("DELETE FROM status_idx WHERE rowid <= 5");
+        var after = Status(first, "status_idx")[0];
         Assert.Equal(595, after.Rows);
         Assert.Equal(5, after.Tombstones);
         Assert.True(after.Generation > both[0].Generation);
 
         second.Dispose();
-        Assert.Single(Status(first, "idx"));
+        Assert.Single(Status(first, "status_idx"));
     }
 
     [Fact]
@@ -63,9 +66,9 @@ public sealed class StatusTests : DatabaseTest
         using var c = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:");
         c.Open();
         c.LoadDiskAnn();
-        c.Execute("CREATE VIRTUAL TABLE mem USING diskann(dimension=2, metric=l2)");
-        c.Execute("INSERT INTO mem(rowid, vector) VALUES (1, vector_from_json('[1, 2]'))");
-        var row = Assert.Single(Status(c, "mem"));
+        c.Execute("CREATE VIRTUAL TABLE status_mem USING diskann(dimension=2, metric=l2)");
+        c.Execute("INSERT INTO status_mem(rowid, vector) VALUES (1, vector_from_json('[1, 2]'))");
+        var row = Assert.Single(Status(c, "status_mem"));
         Assert.Equal("", row.File);
         Assert.Equal(1, row.Rows);
         var error = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => c.Execute("DELETE FROM diskann_status"));
