@@ -13,7 +13,7 @@ internal sealed class ChangeLog : IDisposable
     /// <summary>How many commits back a connection can catch up by reading only the chunks they wrote.</summary>
     public const int LoggedGenerations = 64;
 
-    private const string GenerationKey = "generation";
+    public const string GenerationKey = "generation";
 
     /// <summary>Logged for a commit that dropped chunks: the log cannot say what to read back, so readers reload everything.</summary>
     private const int EverythingChanged = -1;

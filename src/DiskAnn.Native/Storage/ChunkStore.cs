@@ -326,6 +326,12 @@ internal sealed class ChunkStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the chunk count of an image loaded by another connection of the process (a committed image has exactly as
+    /// many chunks as the file at its generation), instead of a load of its own.
+    /// </summary>
+    public void Adopt(NodeStore nodes) => _storedChunks = nodes.ChunkCount;
+
     /// <summary>Deletes the chunk rows past the chunks memory holds (after a compaction).</summary>
     public void DropTrailingChunks(NodeStore nodes)
     {

@@ -51,6 +51,10 @@ internal sealed class ShadowConfig : IDisposable
         config.Set(MetricKey, (long)options.Metric);
         config.Set(VectorEncodingKey, (long)options.Quantization);
         config.Set(EntryKey, -1);
+
+        // A random first generation: a table dropped and created again never repeats a generation of the one before,
+        // so (file, table, generation) names one committed state, which the connections of a process share an image of.
+        config.Set(ChangeLog.GenerationKey, Random.Shared.NextInt64(1, 1L << 48) << 8);
     }
 
     /// <summary>The stored settings that must match the table's declaration; throws on a format or shape mismatch.</summary>

@@ -56,6 +56,9 @@ internal sealed class ShadowStorage : IDisposable
 
     public static void Rename(nint db, string schema, string oldName, string newName) => ShadowSchema.Rename(db, schema, oldName, newName);
 
+    /// <inheritdoc cref="ChunkStore.Adopt"/>
+    public void Adopt(NodeStore nodes) => _chunks.Adopt(nodes);
+
     /// <inheritdoc cref="ChangeLog.DataVersion"/>
     public long DataVersion() => _changes.DataVersion();
 

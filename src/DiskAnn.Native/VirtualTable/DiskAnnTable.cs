@@ -5,10 +5,12 @@ using DiskAnn.Storage;
 namespace DiskAnn.VirtualTable;
 
 /// <summary>
-/// One diskann table on one connection: the graph cached in memory, kept equal to the shadow tables.
+/// One diskann table on one connection: the graph in memory, kept equal to the shadow tables. The image is the
+/// process's shared one for the generation this connection's snapshot sees (<see cref="SharedImages"/>), until the
+/// connection writes: then it works on a fork of its own, published at COMMIT and dropped at ROLLBACK.
 /// Rows are written through to storage at once (as pending nodes); linking them into the graph is
-/// deferred to commit (xSync) or the next search, so a bulk load links in parallel batches. The cache is
-/// dropped when another connection commits (PRAGMA data_version) and when a rollback undoes our changes.
+/// deferred to commit (xSync) or the next search, so a bulk load links in parallel batches. The image is
+/// replaced when another connection commits (PRAGMA data_version, then the generation) and when a rollback undoes our changes.
 /// </summary>
 internal sealed class DiskAnnTable : IDisposable
 {
@@ -20,6 +22,11 @@ internal sealed class DiskAnnTable : IDisposable
     private bool _generationRaised;
     private long _changes;
     private long _changesAtBegin;
+
+    /// <summary>True when <see cref="_index"/> is this connection's own (a fork it writes, or a load it may not share).</summary>
+    private bool _private;
+    private SharedImage? _shared;
+    private bool _sharedResolved;
 
     public DiskAnnTable(nint db, string schema, string name, GraphOptions options)
     {
@@ -50,28 +57,92 @@ internal sealed class DiskAnnTable : IDisposable
             var version = _storage.DataVersion();
             if (_index is null || version != _dataVersion)
             {
-                // Another connection committed: reload only if it changed this index, not some other table, and
-                // then only the chunks its commits wrote when the change log covers them.
+                // Another connection committed: a new image only if it changed this index, not some other table.
                 var generation = _storage.ReadGeneration();
                 if (_index is null || generation != _generation)
                 {
-                    if (_index is null || !TryRefresh(_index, generation))
-                    {
-                        _index = Load();
-                    }
-
+                    _index = Acquire(generation); // sets _private
                     _generation = generation;
                 }
 
                 _dataVersion = version;
             }
 
-            return _index;
+            return _index!;
         }
     }
 
-    private bool TryRefresh(VamanaIndex index, long generation)
+    /// <summary>The image to change: this connection's own, forked from the shared one on the first change of a transaction.</summary>
+    private VamanaIndex MutableIndex
     {
+        get
+        {
+            var index = Index;
+            if (!_private)
+            {
+                index = index.Fork();
+                _index = index;
+                _private = true;
+            }
+
+            return index;
+        }
+    }
+
+    private void SetIndex(VamanaIndex? index, bool isPrivate = false)
+    {
+        _index = index;
+        _private = index is not null && isPrivate;
+    }
+
+    /// <summary>The process's images of this table, or null where they are not shared (memory or temp database, a cache budget).</summary>
+    private SharedImage? Shared
+    {
+        get
+        {
+            if (!_sharedResolved)
+            {
+                _shared = File.Length > 0 ? SharedImages.For(File, Name) : null;
+                _shared?.AddUser();
+                _sharedResolved = true;
+            }
+
+            return CacheSizeMb == 0 ? _shared : null;
+        }
+    }
+
+    /// <summary>
+    /// The image of <paramref name="generation"/>: the shared one if it is that generation; else refreshed from the current
+    /// one (the chunks the commits since wrote) or loaded, and shared unless this transaction has changes of its own.
+    /// </summary>
+    private VamanaIndex Acquire(long generation)
+    {
+        // A transaction with changes of its own sees them, which no committed image holds.
+        var shared = _changes == _changesAtBegin ? Shared : null;
+        if (shared is not null && shared.TryGet(generation, out var image))
+        {
+            _storage.Adopt(image.Nodes);
+            _private = false;
+            return image;
+        }
+
+        var built = _index is not null && TryRefresh(_index, generation, out var refreshed) ? refreshed : Load();
+        if (shared is not null && !built.Nodes.Paged)
+        {
+            shared.Publish(built, generation);
+            _private = false;
+        }
+        else
+        {
+            _private = true;
+        }
+
+        return built;
+    }
+
+    private bool TryRefresh(VamanaIndex index, long generation, out VamanaIndex refreshed)
+    {
+        refreshed = index;
         var chunks = new HashSet<int>();
         var vectorChunks = new HashSet<int>();
         if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(_generation, generation, chunks, vectorChunks))
@@ -81,12 +152,15 @@ internal sealed class DiskAnnTable : IDisposable
 
         try
         {
-            if (!_storage.TryRefresh(Options, index.Nodes, chunks, vectorChunks, out var entry))
+            // A shared image is never changed: the refresh goes to a fork (which copies only the chunks it rewrites).
+            var target = _private ? index : index.Fork();
+            if (!_storage.TryRefresh(Options, target.Nodes, chunks, vectorChunks, out var entry))
             {
                 return false;
             }
 
-            index.AfterLoad(entry, _storage.ReadSeeds(index.Nodes.SlotCount));
+            target.AfterLoad(entry, _storage.ReadSeeds(target.Nodes.SlotCount));
+            refreshed = target;
             return true;
         }
         catch (Exception)
@@ -96,8 +170,23 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    /// <summary>The database file the table lives in ("" for an in-memory or temporary database), read on the first load.</summary>
     private string? _file;
+
+    /// <summary>The database file the table lives in ("" for an in-memory or temporary database), read once.</summary>
+    private string File
+    {
+        get
+        {
+            if (_file is null)
+            {
+                using var file = new SqliteStatement(Db, "SELECT file FROM pragma_database_list WHERE name = ?1");
+                file.Bind(1, Schema);
+                _file = file.Step() ? file.Text(0) ?? "" : "";
+            }
+
+            return _file;
+        }
+    }
 
     /// <summary>This table on this connection, for <c>diskann_status</c>: fields only, so any thread may call it.</summary>
     public TableStatus Status()
@@ -109,6 +198,8 @@ internal sealed class DiskAnnTable : IDisposable
             Name,
             _file,
             index is not null,
+            index?.Id ?? 0,
+            index is not null && !_private && _shared is not null,
             index?.LiveCount ?? 0,
             index?.PendingCount ?? 0,
             index?.DeletedCount ?? 0,
@@ -120,13 +211,7 @@ internal sealed class DiskAnnTable : IDisposable
 
     private VamanaIndex Load()
     {
-        if (_file is null)
-        {
-            using var file = new SqliteStatement(Db, "SELECT file FROM pragma_database_list WHERE name = ?1");
-            file.Bind(1, Schema);
-            _file = file.Step() ? file.Text(0) ?? "" : "";
-        }
-
+        _ = File;
         var (nodes, entry) = _storage.Load(Options, CacheSizeMb * 1024L * 1024L);
         var index = new VamanaIndex(Options, nodes);
         try
@@ -144,7 +229,7 @@ internal sealed class DiskAnnTable : IDisposable
     /// <summary>Runs a change to memory and storage; if anything fails half-way, the cache is dropped and reloaded from storage.</summary>
     private void Change(Action<VamanaIndex> change)
     {
-        var index = Index;
+        var index = MutableIndex;
         _changes++;
         try
         {
@@ -152,7 +237,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
         catch
         {
-            _index = null;
+            SetIndex(null);
             throw;
         }
     }
@@ -253,9 +338,8 @@ internal sealed class DiskAnnTable : IDisposable
     /// </summary>
     public int Search(float[] query, int k, int listSize, List<long>? allowed, long[] rowids, float[] distances)
     {
-        var index = Index;
-        LinkForSearch(index);
-        return index.Search(query, k, listSize, allowed, rowids, distances);
+        LinkForSearch(Index);
+        return Index.Search(query, k, listSize, allowed, rowids, distances);
     }
 
     /// <summary>
@@ -349,7 +433,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
 
         CacheSizeMb = mb;
-        _index = null;
+        SetIndex(null);
     }
 
     /// <summary>Checks the graph as stored (not the cache), so what a reopen would see is what is verified.</summary>
@@ -374,7 +458,7 @@ internal sealed class DiskAnnTable : IDisposable
             return;
         }
 
-        var index = Index;
+        var index = MutableIndex;
         try
         {
             index.PrepareCommit();
@@ -387,7 +471,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
         catch
         {
-            _index = null;
+            SetIndex(null);
             throw;
         }
         finally
@@ -400,6 +484,13 @@ internal sealed class DiskAnnTable : IDisposable
 
     public void Commit()
     {
+        // What this transaction committed becomes the process's image of the new generation.
+        if (_generationRaised && _private && _index is not null && Shared is { } shared)
+        {
+            shared.Publish(_index, _generation);
+            _private = false;
+        }
+
         _generationRaised = false;
         _storage.ForgetChanges();
         _storage.CloseBlobs();
@@ -415,7 +506,7 @@ internal sealed class DiskAnnTable : IDisposable
         // A generation raised in xSync and rolled back is not the stored one: forget the cache with it.
         if (_changes != _changesAtBegin || _generationRaised)
         {
-            _index = null;
+            SetIndex(null);
         }
 
         _generationRaised = false;
@@ -460,7 +551,7 @@ internal sealed class DiskAnnTable : IDisposable
         {
             // Storage was rolled back by SQLite; the cache follows by reloading.
             _storage.CloseBlobs();
-            _index = null;
+            SetIndex(null);
             _changes++;
         }
 
@@ -480,17 +571,40 @@ internal sealed class DiskAnnTable : IDisposable
         TableNames.CheckRename(Db, Schema, Name, newName);
         _storage.CloseBlobs();
         ShadowStorage.Rename(Db, Schema, Name, newName);
+        if (_file is { Length: > 0 } file)
+        {
+            SharedImages.Forget(file, Name);
+        }
+
         Name = newName;
         _storage.Dispose();
-        _index = null;
+        SetIndex(null);
+        ReleaseShared();
         _storage = new ShadowStorage(Db, Schema, newName);
+    }
+
+    /// <summary>This table stops using the process's images of its name (disconnected, dropped or renamed).</summary>
+    private void ReleaseShared()
+    {
+        _shared?.RemoveUser();
+        _shared = null;
+        _sharedResolved = false;
     }
 
     public void Drop()
     {
+        ReleaseShared();
         _storage.Dispose();
         ShadowStorage.Drop(Db, Schema, Name);
+        if (_file is { Length: > 0 } file)
+        {
+            SharedImages.Forget(file, Name);
+        }
     }
 
-    public void Dispose() => _storage.Dispose();
+    public void Dispose()
+    {
+        ReleaseShared();
+        _storage.Dispose();
+    }
 }

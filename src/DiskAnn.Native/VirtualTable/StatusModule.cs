@@ -23,6 +23,8 @@ internal static unsafe class StatusModule
         Schema,
         Name,
         Loaded,
+        Image,
+        Shared,
         Rows,
         Pending,
         Tombstones,
@@ -33,7 +35,7 @@ internal static unsafe class StatusModule
     }
 
     private const string Declaration = "CREATE TABLE x(connection INTEGER, this_connection INTEGER, file TEXT, schema TEXT, name TEXT, loaded INTEGER, "
-        + "rows INTEGER, pending INTEGER, tombstones INTEGER, slots INTEGER, memory_bytes INTEGER, generation INTEGER, cache_size_mb INTEGER)";
+        + "image INTEGER, shared INTEGER, rows INTEGER, pending INTEGER, tombstones INTEGER, slots INTEGER, memory_bytes INTEGER, generation INTEGER, cache_size_mb INTEGER)";
 
     /// <summary>The module struct, allocated once for the process and never freed (SQLite keeps pointers to it).</summary>
     public static readonly SqliteModuleStruct* Module = CreateModule();
@@ -204,6 +206,12 @@ internal static unsafe class StatusModule
                     break;
                 case Column.Loaded:
                     SqliteApi.result_int64(context, row.Loaded ? 1 : 0);
+                    break;
+                case Column.Image:
+                    SqliteApi.result_int64(context, row.Image);
+                    break;
+                case Column.Shared:
+                    SqliteApi.result_int64(context, row.Shared ? 1 : 0);
                     break;
                 case Column.Rows:
                     SqliteApi.result_int64(context, row.Rows);

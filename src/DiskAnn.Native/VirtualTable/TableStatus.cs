@@ -11,6 +11,8 @@ internal readonly record struct TableStatus(
     string Name,
     string? File,
     bool Loaded,
+    long Image,
+    bool Shared,
     long Rows,
     long Pending,
     long Tombstones,

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using DiskAnn.Graph;
+
+namespace DiskAnn.VirtualTable;
+
+/// <summary>
+/// One in-memory image of each index per process: the latest committed image of each (database file, table) that a
+/// connection of the process has loaded or committed, with the generation it holds. A connection whose read
+/// transaction sees that generation uses the image as it is, from any thread (nothing changes a published image: a
+/// connection that writes works on a fork of it, and publishes the fork when it commits). A connection whose snapshot
+/// sees another generation (a reader in WAL that began before a commit) loads its own. In-memory and temporary
+/// databases, and connections with a cache budget, keep private images.
+/// </summary>
+internal static class SharedImages
+{
+    private static readonly ConcurrentDictionary<(string File, string Table), SharedImage> Images = new();
+
+    public static SharedImage For(string file, string table) => Images.GetOrAdd((file, table.ToLowerInvariant()), _ => new SharedImage());
+
+    /// <summary>The table was dropped: its images must never serve a table created again under the same name.</summary>
+    public static void Forget(string file, string table) => Images.TryRemove((file, table.ToLowerInvariant()), out _);
+}
+
+/// <summary>
+/// The latest committed image of one index in the process, and its generation. It is kept while some connection of the
+/// process has the table connected, and let go when the last one disconnects: a connection opened after that loads the
+/// table from the file again, as one always did (and meets whatever was done to the file in between).
+/// </summary>
+internal sealed class SharedImage
+{
+    private readonly Lock _lock = new();
+    private VamanaIndex? _image;
+    private long _generation;
+    private int _users;
+
+    public void AddUser()
+    {
+        lock (_lock)
+        {
+            _users++;
+        }
+    }
+
+    public void RemoveUser()
+    {
+        lock (_lock)
+        {
+            if (--_users <= 0)
+            {
+                _users = 0;
+                _image = null;
+            }
+        }
+    }
+
+    public bool TryGet(long generation, out VamanaIndex image)
+    {
+        lock (_lock)
+        {
+            image = _image!;
+            return _image is not null && _generation == generation;
+        }
+    }
+
+    /// <summary>
+    /// Offers a committed image of <paramref name="generation"/>. It replaces the one held when that holds another
+    /// generation: a generation names one committed state of the table (FORMAT.md), so any image offered is right
+    /// for the connections whose snapshot sees its generation, and the newest offer is the likeliest to be wanted.
+    /// </summary>
+    public void Publish(VamanaIndex image, long generation)
+    {
+        lock (_lock)
+        {
+            _image = image;
+            _generation = generation;
+        }
+    }
+}
