@@ -137,7 +137,7 @@ public static class PoolBench
             + $"(prepared, `vector MATCH $q AND k = {context.K} AND search_list_size = {l}`) on its own thread ({Environment.ProcessorCount} cores); its first query "
             + "(the one that loads its image, run before the timed part) is the *first query* column. Total QPS counts every reader's queries over the timed part. "
             + "Beside them, one more connection (`Pooling=False`) inserts one row per autocommit transaction every 20 ms (new rowids, vectors copied from the base set); "
-            + "its rows and insert latency are the *writer* columns. Memory is taken after the timed part, every reader having queried and still open, the writer "
+            + $"its rows and insert latency are the *writer* columns (default `PRAGMA synchronous` = {one.Synchronous}{(one.Synchronous == 2 ? ", FULL: every commit syncs the WAL file" : "")}). Memory is taken after the timed part, every reader having queried and still open, the writer "
             + "closed, after a full GC: GC heap = `GC.GetTotalMemory(true)`, working set and private bytes = `Process.WorkingSet64` / `PrivateMemorySize64`; "
             + "*images* = the loaded diskann tables and their `memory_bytes` as `diskann_status` reports them. "
             + $"Baseline before any pooled connection (the benchmark holds the {Report.Mb(data.RawBytes)} MB data set in memory): GC heap {baseline.GcMb:0.0} MB, "
@@ -147,7 +147,7 @@ public static class PoolBench
 
     private readonly record struct MemorySample(double GcMb, double WorkingSetMb, double PrivateMb);
 
-    private sealed record ReaderRun(int Connections, double Qps, double FirstQueryMs, MemorySample Memory, int Images, double ImagesMb, int Inserted, double InsertMedianMs, double InsertMaxMs);
+    private sealed record ReaderRun(int Connections, int Synchronous, double Qps, double FirstQueryMs, MemorySample Memory, int Images, double ImagesMb, int Inserted, double InsertMedianMs, double InsertMaxMs);
 
     private static ReaderRun ReadersOnce(BenchContext context, string pooled, string writerConnectionString, int n, int l, double seconds, RowIds rowIds)
     {
@@ -168,6 +168,7 @@ public static class PoolBench
             queries[i].ListSize = l;
         }
 
+        var synchronous = Convert.ToInt32(SqlIndex.Scalar(connections[0], "PRAGMA synchronous"), System.Globalization.CultureInfo.InvariantCulture);
         var firstMs = new double[n];
         var done = new long[n];
         var stop = 0;
@@ -264,6 +265,7 @@ public static class PoolBench
         insertLatencies.Sort();
         return new ReaderRun(
             n,
+            synchronous,
             done.Sum() / elapsed,
             Median(firstMs),
             memory,
@@ -390,7 +392,7 @@ public static class PoolBench
                 .Add("the one-row INSERT (autocommit) on the writing connection", Median(commits), commits.Max(), ""));
             Report.Line(
                 $"All {readerCount + 1} connections are pooled (`Pooling=True`), open, loaded and warmed. Each round: every reader runs the round's query once "
-                + "(*no commit* sample), one connection inserts one row in autocommit (new rowid, a base vector), then every reader runs the same query again "
+                + "(*no commit* sample), one connection inserts one row in autocommit (new rowid, a base vector; default `PRAGMA synchronous`, so the commit syncs the WAL), then every reader runs the same query again "
                 + $"(*after commit* sample), one after the other on one thread; {rounds} rounds x {readerCount} readers samples each, after 2 untimed rounds.");
         }
         finally
@@ -512,11 +514,11 @@ public static class PoolBench
             ("raw KNN", q => checksum += raw.Run(data.QueryBlobs[q], found)),
         };
 
-        // An untimed round first (JIT, EF's query cache, the image of the pooled connection EF uses), then interleaved
-        // rounds, each variant over every query once; each variant reports its median round.
-        var rounds = Math.Max(3, QueryRun.Repeat);
+        // Two untimed rounds first (JIT tiering, EF's query cache, the image of the pooled connection EF uses), then
+        // interleaved rounds, each variant over every query once; each variant reports its median round.
+        var rounds = Math.Max(5, QueryRun.Repeat);
         var results = variants.Select(_ => new List<double>()).ToArray();
-        for (var round = -1; round < rounds; round++)
+        for (var round = -2; round < rounds; round++)
         {
             for (var v = 0; v < variants.Length; v++)
             {
@@ -533,7 +535,10 @@ public static class PoolBench
                 }
             }
 
-            Report.Progress($"pool: EF Core round {round + 1}/{rounds}: " + string.Join(", ", variants.Select((v, i) => $"{v.Name} {(round >= 0 ? results[i][^1] : double.NaN):0.000} ms")));
+            if (round >= 0)
+            {
+                Report.Progress($"pool: EF Core round {round + 1}/{rounds}: " + string.Join(", ", variants.Select((v, i) => $"{v.Name} {results[i][^1]:0.000} ms")));
+            }
         }
 
         var m = results.Select(Median).ToArray();
