@@ -86,6 +86,9 @@ public sealed class Options
     /// <summary>pool: seconds the readers (and the writer beside them) run for each number of connections.</summary>
     public double PoolSeconds => GetDouble("pool-seconds") ?? 5;
 
+    /// <summary>pool: one-row autocommit inserts per second by one more connection beside the readers (0: no writer).</summary>
+    public double PoolWritesPerSecond => GetDouble("writes-per-second") ?? 50;
+
     /// <summary>pool: fresh connections opened for the first-query measurement.</summary>
     public int PoolFreshConnections => GetInt("fresh") ?? 10;
 

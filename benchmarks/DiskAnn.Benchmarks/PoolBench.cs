@@ -71,15 +71,18 @@ public static class PoolBench
         var data = context.Data;
         var seconds = context.Options.PoolSeconds;
         var counts = context.Options.PoolConnections;
+        var rate = context.Options.PoolWritesPerSecond;
         var baseline = Memory();
         Report.Progress($"pool: baseline before any pooled connection: GC heap {baseline.GcMb:0.0} MB, working set {baseline.WorkingSetMb:0.0} MB, private {baseline.PrivateMb:0.0} MB");
 
+        // An untimed pass first, so that JIT and the first loads of the process do not land on the first row.
+        ReadersOnce(context, pooled, writerConnectionString, 1, l, Math.Min(1, seconds), rate, rowIds);
         var runs = new List<ReaderRun>();
         foreach (var n in counts)
         {
-            var run = ReadersOnce(context, pooled, writerConnectionString, n, l, seconds, rowIds);
+            var run = ReadersOnce(context, pooled, writerConnectionString, n, l, seconds, rate, rowIds);
             runs.Add(run);
-            Report.Progress($"pool: {n} connections: {run.Qps:0} QPS, working set {run.Memory.WorkingSetMb:0} MB, {run.Images} images {run.ImagesMb:0} MB, writer {run.Inserted} rows, median {run.InsertMedianMs:0.00} ms");
+            Report.Progress($"pool: {n} connections: {run.Qps:0} QPS on {run.CoresUsed:0.00} cores, GC heap {run.Memory.GcMb:0} MB, working set {run.Memory.WorkingSetMb:0} MB, {run.Images} images {run.ImagesMb:0} MB, writer {run.Inserted} rows, median {run.InsertMedianMs:0.00} ms");
         }
 
         var one = runs[0];
@@ -87,14 +90,17 @@ public static class PoolBench
             "pooled connections (one thread each)",
             "total QPS",
             "QPS vs 1",
+            "cores used",
+            "QPS per core used",
             "first query per connection, median ms",
             "diskann images (diskann_status)",
             "images MB",
             "GC heap MB",
+            "GC heap vs 1",
+            "GC heap above baseline vs 1",
             "working set MB",
-            "private bytes MB",
             "working set vs 1",
-            "working set above baseline vs 1",
+            "private bytes MB",
             "writer rows inserted",
             "writer insert median ms",
             "writer insert max ms",
@@ -116,40 +122,47 @@ public static class PoolBench
                 r.Connections,
                 r.Qps,
                 Report.X(r.Qps / one.Qps),
+                r.CoresUsed,
+                r.Qps / r.CoresUsed,
                 r.FirstQueryMs,
                 r.Images,
                 r.ImagesMb,
                 r.Memory.GcMb,
+                Report.X(r.Memory.GcMb / one.Memory.GcMb),
+                Report.X((r.Memory.GcMb - baseline.GcMb) / (one.Memory.GcMb - baseline.GcMb)),
                 r.Memory.WorkingSetMb,
-                r.Memory.PrivateMb,
                 Report.X(r.Memory.WorkingSetMb / one.Memory.WorkingSetMb),
-                Report.X((r.Memory.WorkingSetMb - baseline.WorkingSetMb) / (one.Memory.WorkingSetMb - baseline.WorkingSetMb)),
+                r.Memory.PrivateMb,
                 r.Inserted,
                 r.InsertMedianMs,
                 r.InsertMaxMs,
                 string.Join("; ", targets));
         }
 
-        Report.Heading($"`pool` — pooled connections querying at once, {data.Name}, WAL file, search_list_size = {l}, k = {context.K}, {seconds:0.#} s per row, one more connection inserting 50 rows/s");
+        Report.Heading($"`pool` — pooled connections querying at once, {data.Name}, WAL file, search_list_size = {l}, k = {context.K}, {seconds:0.#} s per row, {(rate > 0 ? $"one more connection inserting {rate:0.#} rows/s" : "no writer")}");
         Report.Table(table);
         Report.Line(
             $"Each of the N connections is a Microsoft.Data.Sqlite connection with `Pooling=True`, opened, `LoadDiskAnn()`, and runs KNN queries "
             + $"(prepared, `vector MATCH $q AND k = {context.K} AND search_list_size = {l}`) on its own thread ({Environment.ProcessorCount} cores); its first query "
-            + "(the one that loads its image, run before the timed part) is the *first query* column. Total QPS counts every reader's queries over the timed part. "
-            + "Beside them, one more connection (`Pooling=False`) inserts one row per autocommit transaction every 20 ms (new rowids, vectors copied from the base set); "
-            + $"its rows and insert latency are the *writer* columns (default `PRAGMA synchronous` = {one.Synchronous}{(one.Synchronous == 2 ? ", FULL: every commit syncs the WAL file" : "")}). Memory is taken after the timed part, every reader having queried and still open, the writer "
-            + "closed, after a full GC: GC heap = `GC.GetTotalMemory(true)`, working set and private bytes = `Process.WorkingSet64` / `PrivateMemorySize64`; "
+            + "(the one that loads its image, run before the timed part, all N at once) is the *first query* column. Total QPS counts every reader's queries over the timed part; "
+            + "*cores used* = the process's CPU time over the timed part / its wall time (readers, writer, GC, JIT): the machine is shared, and more threads win the process a larger share of it, "
+            + "so *QPS per core used* is the fairer comparison between rows. "
+            + (rate > 0 ? $"Beside them, one more connection (`Pooling=False`) inserts one row per autocommit transaction every {1000 / rate:0.#} ms (new rowids, vectors copied from the base set); " : "No writer (`--writes-per-second 0`). ")
+            + $"Its rows and insert latency are the *writer* columns (default `PRAGMA synchronous` = {one.Synchronous}{(one.Synchronous == 2 ? ", FULL: every commit syncs the WAL file" : "")}). Memory is taken after the timed part, every reader having queried and still open, the writer "
+            + "closed, after a full compacting GC (`GCCollectionMode.Aggressive`, which also returns free memory to the OS): GC heap = `GC.GetTotalMemory(true)` "
+            + "(the images are managed memory), working set and private bytes = `Process.WorkingSet64` / `PrivateMemorySize64` (on Linux VmRSS and VmData; "
+            + "the process keeps some memory it freed, so these move less cleanly than the GC heap); "
             + "*images* = the loaded diskann tables and their `memory_bytes` as `diskann_status` reports them. "
             + $"Baseline before any pooled connection (the benchmark holds the {Report.Mb(data.RawBytes)} MB data set in memory): GC heap {baseline.GcMb:0.0} MB, "
-            + $"working set {baseline.WorkingSetMb:0.0} MB, private bytes {baseline.PrivateMb:0.0} MB; *above baseline vs 1* compares the working set the "
+            + $"working set {baseline.WorkingSetMb:0.0} MB, private bytes {baseline.PrivateMb:0.0} MB; *above baseline vs 1* compares the GC heap the "
             + "connections add. The pool is cleared between rows.");
     }
 
     private readonly record struct MemorySample(double GcMb, double WorkingSetMb, double PrivateMb);
 
-    private sealed record ReaderRun(int Connections, int Synchronous, double Qps, double FirstQueryMs, MemorySample Memory, int Images, double ImagesMb, int Inserted, double InsertMedianMs, double InsertMaxMs);
+    private sealed record ReaderRun(int Connections, int Synchronous, double Qps, double CoresUsed, double FirstQueryMs, MemorySample Memory, int Images, double ImagesMb, int Inserted, double InsertMedianMs, double InsertMaxMs);
 
-    private static ReaderRun ReadersOnce(BenchContext context, string pooled, string writerConnectionString, int n, int l, double seconds, RowIds rowIds)
+    private static ReaderRun ReadersOnce(BenchContext context, string pooled, string writerConnectionString, int n, int l, double seconds, double rate, RowIds rowIds)
     {
         var data = context.Data;
         var k = context.K;
@@ -201,6 +214,13 @@ public static class PoolBench
 
         var writer = new Thread(() =>
         {
+            if (rate <= 0)
+            {
+                barrier.SignalAndWait();
+                barrier.SignalAndWait();
+                return;
+            }
+
             using (var connection = new SqliteConnection(writerConnectionString))
             {
                 connection.Open();
@@ -208,7 +228,7 @@ public static class PoolBench
                 using var rows = new RowWriter(connection, data, rowIds);
                 rows.InsertOne(); // loads the writer's image before the timed part
                 barrier.SignalAndWait();
-                var interval = TimeSpan.FromMilliseconds(20);
+                var interval = TimeSpan.FromSeconds(1.0 / rate);
                 var clock = Stopwatch.StartNew();
                 var next = TimeSpan.Zero;
                 while (Volatile.Read(ref stop) == 0)
@@ -238,11 +258,13 @@ public static class PoolBench
         }
 
         barrier.SignalAndWait();
+        var cpu0 = CpuSeconds();
         var sw = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         Volatile.Write(ref stop, 1);
         barrier.SignalAndWait();
         var elapsed = sw.Elapsed.TotalSeconds;
+        var cores = (CpuSeconds() - cpu0) / elapsed;
         foreach (var thread in readers.Append(writer))
         {
             thread.Join();
@@ -267,6 +289,7 @@ public static class PoolBench
             n,
             synchronous,
             done.Sum() / elapsed,
+            cores,
             Median(firstMs),
             memory,
             images,
@@ -557,10 +580,17 @@ public static class PoolBench
             + $"what the plugin adds over EF Core and the module; it counts the PK lookup's own SQLite work twice, a few microseconds). Checksum {checksum % 997}.");
     }
 
+    private static double CpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
     private static MemorySample Memory()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var gc = GC.GetTotalMemory(forceFullCollection: true);
         using var process = Process.GetCurrentProcess();
         return new MemorySample(gc / 1e6, process.WorkingSet64 / 1e6, process.PrivateMemorySize64 / 1e6);

@@ -16,7 +16,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            in one transaction) vs a fresh build of the same rows, at the default L and --history-L (200)
                   pool: N pooled connections querying at once beside a 50 rows/s writer (QPS, memory), the first query on a
                         fresh connection, the next query after another connection's commit, EF Core per request; at --op-L
-                        (default 20); --connections 1,2,4,8,16 --pool-seconds 5 --fresh 10 --commit-rounds 20
+                        (default 20); --connections 1,2,4,8,16 --pool-seconds 5 --writes-per-second 50
+                        --fresh 10 --commit-rounds 20
         index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
         other:    --repeat 3 (passes per query measurement, median reported) --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
                   --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
