@@ -147,7 +147,7 @@ public static class PoolBench
             + "(the one that loads its image, run before the timed part, all N at once) is the *first query* column. Total QPS counts every reader's queries over the timed part; "
             + "*cores used* = the process's CPU time over the timed part / its wall time (readers, writer, GC, JIT): the machine is shared, and more threads win the process a larger share of it, "
             + "so *QPS per core used* is the fairer comparison between rows. "
-            + (rate > 0 ? $"Beside them, one more connection (`Pooling=False`) inserts one row per autocommit transaction every {1000 / rate:0.#} ms (new rowids, vectors copied from the base set); " : "No writer (`--writes-per-second 0`). ")
+            + (rate > 0 ? $"Beside them, one more connection (`Pooling=False`) inserts one row per autocommit transaction every {1000 / rate:0.#} ms (new rowids, vectors copied from the base set). " : "No writer (`--writes-per-second 0`). ")
             + $"Its rows and insert latency are the *writer* columns (default `PRAGMA synchronous` = {one.Synchronous}{(one.Synchronous == 2 ? ", FULL: every commit syncs the WAL file" : "")}). Memory is taken after the timed part, every reader having queried and still open, the writer "
             + "closed, after a full compacting GC (`GCCollectionMode.Aggressive`, which also returns free memory to the OS): GC heap = `GC.GetTotalMemory(true)` "
             + "(the images are managed memory), working set and private bytes = `Process.WorkingSet64` / `PrivateMemorySize64` (on Linux VmRSS and VmData; "
