@@ -80,6 +80,21 @@ public sealed class Options
 
     public double ChurnFraction => GetDouble("churn") ?? 0.3;
 
+    /// <summary>pool: the numbers of pooled reader connections, one row each.</summary>
+    public int[] PoolConnections => GetInts("connections") ?? [1, 2, 4, 8, 16];
+
+    /// <summary>pool: seconds the readers (and the writer beside them) run for each number of connections.</summary>
+    public double PoolSeconds => GetDouble("pool-seconds") ?? 5;
+
+    /// <summary>pool: one-row autocommit inserts per second by one more connection beside the readers (0: no writer).</summary>
+    public double PoolWritesPerSecond => GetDouble("writes-per-second") ?? 50;
+
+    /// <summary>pool: fresh connections opened for the first-query measurement.</summary>
+    public int PoolFreshConnections => GetInt("fresh") ?? 10;
+
+    /// <summary>pool: rounds of (query on every reader, one-row commit, query on every reader).</summary>
+    public int PoolCommitRounds => GetInt("commit-rounds") ?? 20;
+
     public int UsearchConnectivity => GetInt("usearch-m") ?? 16;
 
     public int UsearchExpansionAdd => GetInt("usearch-ef-add") ?? 128;

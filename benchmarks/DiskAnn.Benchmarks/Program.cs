@@ -6,7 +6,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | refresh | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | history | all
+        commands: sql | compare | writes | refresh | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | history | pool | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
@@ -14,6 +14,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                   cache: cache_size_mb none/100/50/25/10% of the raw vectors, cold/warm latency at --op-L (default 40)
                   history: recall after a reload, a rewrite of every vector and back, a rowid shift, a 90% delete (each
                            in one transaction) vs a fresh build of the same rows, at the default L and --history-L (200)
+                  pool: N pooled connections querying at once beside a 50 rows/s writer (QPS, memory), the first query on a
+                        fresh connection, the next query after another connection's commit, EF Core per request; at --op-L
+                        (default 20); --connections 1,2,4,8,16 --pool-seconds 5 --writes-per-second 50
+                        --fresh 10 --commit-rounds 20
         index:    --L 10,20,40,64,100,150,200  --op-L N  --target-recall 0.95  --index-options "max_degree=32, ..."
         other:    --repeat 3 (passes per query measurement, median reported) --k 10 --threads 2 --exact-queries 100 --ops 500 --rounds 3 --churn 0.3
                   --usearch-m 16 --usearch-ef-add 128 --expansions 10,16,...  --db-dir DIR --keep
@@ -68,6 +72,9 @@ switch (command)
         break;
     case "history":
         HistoryBench.Run(context);
+        break;
+    case "pool":
+        PoolBench.Run(context);
         break;
     case "all":
         CompareBench.Run(context);
