@@ -93,7 +93,7 @@ public static class PoolBench
             "cores used",
             "QPS per core used",
             "first query per connection, median ms",
-            "diskann images (diskann_status)",
+            "distinct images (diskann_status)",
             "images MB",
             "GC heap MB",
             "GC heap vs 1",
@@ -152,7 +152,7 @@ public static class PoolBench
             + "closed, after a full compacting GC (`GCCollectionMode.Aggressive`, which also returns free memory to the OS): GC heap = `GC.GetTotalMemory(true)` "
             + "(the images are managed memory), working set and private bytes = `Process.WorkingSet64` / `PrivateMemorySize64` (on Linux VmRSS and VmData; "
             + "the process keeps some memory it freed, so these move less cleanly than the GC heap); "
-            + "*images* = the loaded diskann tables and their `memory_bytes` as `diskann_status` reports them. "
+            + "*images* = the distinct in-memory images of the index (`diskann_status`: connections that share one report the same `image`) and their `memory_bytes`. "
             + $"Baseline before any pooled connection (the benchmark holds the {Report.Mb(data.RawBytes)} MB data set in memory): GC heap {baseline.GcMb:0.0} MB, "
             + $"working set {baseline.WorkingSetMb:0.0} MB, private bytes {baseline.PrivateMb:0.0} MB; *above baseline vs 1* compares the GC heap the "
             + "connections add. The pool is cleared between rows.");
@@ -599,7 +599,8 @@ public static class PoolBench
     private static (int Count, long Bytes) Images(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*), total(memory_bytes) FROM diskann_status WHERE loaded AND name = '{Table}'";
+        // Distinct images: connections that share one show the same image id (each row reports the image's whole size).
+        command.CommandText = $"SELECT count(*), total(bytes) FROM (SELECT image, max(memory_bytes) AS bytes FROM diskann_status WHERE loaded AND name = '{Table}' GROUP BY image)";
         using var reader = command.ExecuteReader();
         reader.Read();
         return (reader.GetInt32(0), (long)reader.GetDouble(1));

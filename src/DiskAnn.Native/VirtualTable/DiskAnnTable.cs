@@ -80,8 +80,14 @@ internal sealed class DiskAnnTable : IDisposable
             var index = Index;
             if (!_private)
             {
-                index = index.Fork();
-                _index = index;
+                // A fork copies the rowid map and, as they are written, the chunks: not needed when no other
+                // connection of the process has the table connected.
+                if (Shared?.TryTakeSole(index) != true)
+                {
+                    index = index.Fork();
+                    _index = index;
+                }
+
                 _private = true;
             }
 
@@ -126,19 +132,41 @@ internal sealed class DiskAnnTable : IDisposable
             return image;
         }
 
-        var built = _index is not null && TryRefresh(_index, generation, out var refreshed) ? refreshed : Load();
-        if (shared is not null && !built.Nodes.Paged)
-        {
-            shared.Publish(built, generation);
-            _private = false;
-        }
-        else
+        if (shared is null)
         {
             _private = true;
+            return Build(generation);
         }
 
-        return built;
+        // One connection builds, the others wait for it. (Bounded: a connection that waits holds no write lock a
+        // loader could need, but a stuck loader must not stall the others for good; they then build their own.)
+        var locked = shared.LoadLock.TryEnter(TimeSpan.FromSeconds(10));
+        try
+        {
+            if (locked && shared.TryGet(generation, out image))
+            {
+                _storage.Adopt(image.Nodes);
+                _private = false;
+                return image;
+            }
+
+            var built = Build(generation);
+            shared.Publish(built, generation);
+            _private = false;
+            return built;
+        }
+        finally
+        {
+            if (locked)
+            {
+                shared.LoadLock.Exit();
+            }
+        }
     }
+
+    /// <summary>The image of <paramref name="generation"/> from the file: the current one refreshed where the change log allows, else a load.</summary>
+    private VamanaIndex Build(long generation)
+        => _index is not null && TryRefresh(_index, generation, out var refreshed) ? refreshed : Load();
 
     private bool TryRefresh(VamanaIndex index, long generation, out VamanaIndex refreshed)
     {

@@ -33,6 +33,12 @@ internal sealed class SharedImage
     private long _generation;
     private int _users;
 
+    /// <summary>
+    /// Held by the connection that builds the image of a generation the others lack, so that connections opened at
+    /// once (a pool filling up) wait for one load rather than each loading its own.
+    /// </summary>
+    public Lock LoadLock { get; } = new();
+
     public void AddUser()
     {
         lock (_lock)
@@ -50,6 +56,25 @@ internal sealed class SharedImage
                 _users = 0;
                 _image = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// Lets the only connection of the process that has the table connected change the shared image in place rather
+    /// than a fork of it: nobody else can be using it, and it is withdrawn, so that a connection that comes later loads
+    /// the committed state from the file (or takes what this one publishes at COMMIT).
+    /// </summary>
+    public bool TryTakeSole(VamanaIndex image)
+    {
+        lock (_lock)
+        {
+            if (_users != 1 || !ReferenceEquals(_image, image))
+            {
+                return false;
+            }
+
+            _image = null;
+            return true;
         }
     }
 
