@@ -135,7 +135,7 @@ internal sealed class DiskAnnTable : IDisposable
         if (shared is null)
         {
             _private = true;
-            return Build(generation);
+            return Build(generation, null);
         }
 
         // One connection builds, the others wait for it. (Bounded: a connection that waits holds no write lock a
@@ -150,7 +150,7 @@ internal sealed class DiskAnnTable : IDisposable
                 return image;
             }
 
-            var built = Build(generation);
+            var built = Build(generation, shared);
             shared.Publish(built, generation);
             _private = false;
             return built;
@@ -164,16 +164,33 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    /// <summary>The image of <paramref name="generation"/> from the file: the current one refreshed where the change log allows, else a load.</summary>
-    private VamanaIndex Build(long generation)
-        => _index is not null && TryRefresh(_index, generation, out var refreshed) ? refreshed : Load();
+    /// <summary>
+    /// The image of <paramref name="generation"/> from the file: this connection's image, or else the process's (of an
+    /// older generation: a connection that has none yet, while commits go on), refreshed with the chunks the commits
+    /// since wrote where the change log covers them; else a load.
+    /// </summary>
+    private VamanaIndex Build(long generation, SharedImage? shared)
+    {
+        if (_index is not null && TryRefresh(_index, _generation, generation, out var refreshed))
+        {
+            return refreshed;
+        }
 
-    private bool TryRefresh(VamanaIndex index, long generation, out VamanaIndex refreshed)
+        if (_index is null && shared is not null && shared.TryGetAny(out var image, out var from) && from < generation
+            && TryRefresh(image, from, generation, out refreshed))
+        {
+            return refreshed;
+        }
+
+        return Load();
+    }
+
+    private bool TryRefresh(VamanaIndex index, long from, long generation, out VamanaIndex refreshed)
     {
         refreshed = index;
         var chunks = new HashSet<int>();
         var vectorChunks = new HashSet<int>();
-        if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(_generation, generation, chunks, vectorChunks))
+        if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(from, generation, chunks, vectorChunks))
         {
             return false;
         }
@@ -181,7 +198,7 @@ internal sealed class DiskAnnTable : IDisposable
         try
         {
             // A shared image is never changed: the refresh goes to a fork (which copies only the chunks it rewrites).
-            var target = _private ? index : index.Fork();
+            var target = _private && ReferenceEquals(index, _index) ? index : index.Fork();
             if (!_storage.TryRefresh(Options, target.Nodes, chunks, vectorChunks, out var entry))
             {
                 return false;

@@ -78,6 +78,17 @@ internal sealed class SharedImage
         }
     }
 
+    /// <summary>The image held, whatever its generation (a start for a connection that can refresh it to its own).</summary>
+    public bool TryGetAny(out VamanaIndex image, out long generation)
+    {
+        lock (_lock)
+        {
+            image = _image!;
+            generation = _generation;
+            return _image is not null;
+        }
+    }
+
     public bool TryGet(long generation, out VamanaIndex image)
     {
         lock (_lock)
