@@ -279,6 +279,38 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
         Assert.Equal("[(10,)]\n[(5,)]\n[(4,)]\nend\n", stdout);
     }
 
+    [Fact]
+    public void Two_connections_of_one_python_process_share_one_image_and_keep_their_isolation()
+    {
+        var python = PythonWithLoadableExtensions();
+        var script = $$"""
+            import sqlite3
+            def connect(path):
+                c = sqlite3.connect(path, isolation_level=None)
+                c.enable_load_extension(True)
+                c.load_extension({{PythonString(_extension.Library)}})
+                return c
+            a = connect({{PythonString(Db.Path)}})
+            a.execute("pragma journal_mode=wal")
+            a.execute("create virtual table t using diskann(dimension=2, metric=l2)")
+            a.execute("with recursive n(i) as (select 1 union all select i+1 from n where i < 500) "
+                      "insert into t(rowid, vector) select i, vector_from_json(json_array(i, i % 7)) from n")
+            b = connect({{PythonString(Db.Path)}})
+            knn = "select rowid from t where vector match vector_from_json('[1000, 0]') and k = 1"
+            print(a.execute(knn).fetchall(), b.execute(knn).fetchall(), flush=True)
+            print(a.execute("select count(distinct image), min(shared) from diskann_status where name = 't'").fetchall(), flush=True)
+            a.execute("begin")
+            a.execute("insert into t(rowid, vector) values (9999, vector_from_json('[1000, 0]'))")
+            print(a.execute(knn).fetchall(), b.execute(knn).fetchall(), flush=True)
+            a.execute("commit")
+            print(a.execute(knn).fetchall(), b.execute(knn).fetchall(), flush=True)
+            print(a.execute("select count(distinct image), min(shared) from diskann_status where name = 't'").fetchall(), flush=True)
+            """;
+        var (exit, stdout, stderr) = Run(python, ["-c", script], stdin: null, TimeSpan.FromMinutes(2));
+        Assert.True(exit == 0, $"python exited with {exit}: {stderr}\n{stdout}");
+        Assert.Equal("[(500,)] [(500,)]\n[(1, 1)]\n[(9999,)] [(500,)]\n[(9999,)] [(9999,)]\n[(1, 1)]\n", stdout);
+    }
+
     /// <summary>A python3 whose sqlite3 module can load extensions (pyenv builds often cannot; Debian's can).</summary>
     private static string PythonWithLoadableExtensions()
     {
