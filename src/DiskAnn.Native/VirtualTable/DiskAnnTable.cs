@@ -16,14 +16,19 @@ internal sealed class DiskAnnTable : IDisposable
 {
     private ShadowStorage _storage;
     private readonly List<long> _savepoints = [];
-    private VamanaIndex? _index;
+    // The image this connection uses (Current): its own (_own, a fork it writes or a load it may not share), or the
+    // process's shared one, which it holds only weakly between statements: an image that later commits replaced is
+    // freed once no statement uses it, instead of being kept alive by every idle connection of a pool. (A WAL reader
+    // whose old image was freed in the middle of its transaction loads it again: slower, never wrong.)
+    private VamanaIndex? _own;
+    private readonly WeakReference<VamanaIndex?> _borrowed = new(null);
     private long _dataVersion;
     private long _generation;
     private bool _generationRaised;
     private long _changes;
     private long _changesAtBegin;
 
-    /// <summary>True when <see cref="_index"/> is this connection's own (a fork it writes, or a load it may not share).</summary>
+    /// <summary>True when the image is this connection's own (<see cref="_own"/>).</summary>
     private bool _private;
     private SharedImage? _shared;
     private bool _sharedResolved;
@@ -55,20 +60,21 @@ internal sealed class DiskAnnTable : IDisposable
         get
         {
             var version = _storage.DataVersion();
-            if (_index is null || version != _dataVersion)
+            var current = Current;
+            if (current is null || version != _dataVersion)
             {
                 // Another connection committed: a new image only if it changed this index, not some other table.
                 var generation = _storage.ReadGeneration();
-                if (_index is null || generation != _generation)
+                if (current is null || generation != _generation)
                 {
-                    _index = Acquire(generation); // sets _private
+                    current = Acquire(generation);
                     _generation = generation;
                 }
 
                 _dataVersion = version;
             }
 
-            return _index!;
+            return current;
         }
     }
 
@@ -85,20 +91,39 @@ internal sealed class DiskAnnTable : IDisposable
                 if (Shared?.TryTakeSole(index) != true)
                 {
                     index = index.Fork();
-                    _index = index;
                 }
 
-                _private = true;
+                Own(index);
             }
 
             return index;
         }
     }
 
-    private void SetIndex(VamanaIndex? index, bool isPrivate = false)
+    private VamanaIndex? Current => _private ? _own : _borrowed.TryGetTarget(out var image) ? image : null;
+
+    private VamanaIndex Own(VamanaIndex image)
     {
-        _index = index;
-        _private = index is not null && isPrivate;
+        _private = true;
+        _own = image;
+        _borrowed.SetTarget(null);
+        return image;
+    }
+
+    private VamanaIndex Borrow(VamanaIndex image)
+    {
+        _private = false;
+        _own = null;
+        _borrowed.SetTarget(image);
+        return image;
+    }
+
+    /// <summary>Forgets the image: the next use takes the shared one or loads.</summary>
+    private void DropImage()
+    {
+        _private = false;
+        _own = null;
+        _borrowed.SetTarget(null);
     }
 
     /// <summary>The process's images of this table, or null where they are not shared (memory or temp database, a cache budget).</summary>
@@ -128,14 +153,12 @@ internal sealed class DiskAnnTable : IDisposable
         if (shared is not null && shared.TryGet(generation, out var image))
         {
             _storage.Adopt(image.Nodes);
-            _private = false;
-            return image;
+            return Borrow(image);
         }
 
         if (shared is null)
         {
-            _private = true;
-            return Build(generation, null);
+            return Own(Build(generation, null));
         }
 
         // One connection builds, the others wait for it. (Bounded: a connection that waits holds no write lock a
@@ -146,14 +169,12 @@ internal sealed class DiskAnnTable : IDisposable
             if (locked && shared.TryGet(generation, out image))
             {
                 _storage.Adopt(image.Nodes);
-                _private = false;
-                return image;
+                return Borrow(image);
             }
 
             var built = Build(generation, shared);
             shared.Publish(built, generation);
-            _private = false;
-            return built;
+            return Borrow(built);
         }
         finally
         {
@@ -171,12 +192,13 @@ internal sealed class DiskAnnTable : IDisposable
     /// </summary>
     private VamanaIndex Build(long generation, SharedImage? shared)
     {
-        if (_index is not null && TryRefresh(_index, _generation, generation, out var refreshed))
+        var current = Current;
+        if (current is not null && TryRefresh(current, _generation, generation, out var refreshed))
         {
             return refreshed;
         }
 
-        if (_index is null && shared is not null && shared.TryGetAny(out var image, out var from) && from < generation
+        if (current is null && shared is not null && shared.TryGetAny(out var image, out var from) && from < generation
             && TryRefresh(image, from, generation, out refreshed))
         {
             return refreshed;
@@ -198,7 +220,7 @@ internal sealed class DiskAnnTable : IDisposable
         try
         {
             // A shared image is never changed: the refresh goes to a fork (which copies only the chunks it rewrites).
-            var target = _private && ReferenceEquals(index, _index) ? index : index.Fork();
+            var target = _private && ReferenceEquals(index, _own) ? index : index.Fork();
             if (!_storage.TryRefresh(Options, target.Nodes, chunks, vectorChunks, out var entry))
             {
                 return false;
@@ -236,7 +258,7 @@ internal sealed class DiskAnnTable : IDisposable
     /// <summary>This table on this connection, for <c>diskann_status</c>: fields only, so any thread may call it.</summary>
     public TableStatus Status()
     {
-        var index = _index;
+        var index = Current;
         return new TableStatus(
             Db,
             Schema,
@@ -282,7 +304,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
         catch
         {
-            SetIndex(null);
+            DropImage();
             throw;
         }
     }
@@ -472,13 +494,13 @@ internal sealed class DiskAnnTable : IDisposable
             throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: cache_size_mb must be written cache_size_mb=N with N from 0 (no budget) to {TableOptions.MaxCacheSizeMb}, got '{setting}'");
         }
 
-        if (_index is not null && (_index.PendingCount > 0 || _index.DirtySlots.Count > 0))
+        if (_own is not null && (_own.PendingCount > 0 || _own.DirtySlots.Count > 0))
         {
             throw new SqliteCallException(SqliteConstants.ERROR, "diskann: set cache_size_mb outside a transaction that wrote to the table");
         }
 
         CacheSizeMb = mb;
-        SetIndex(null);
+        DropImage();
     }
 
     /// <summary>Checks the graph as stored (not the cache), so what a reopen would see is what is verified.</summary>
@@ -497,7 +519,8 @@ internal sealed class DiskAnnTable : IDisposable
     /// <summary>xSync: before the commit, link what is pending, repair deletes when due, and write every changed record.</summary>
     public void Sync()
     {
-        if (_changes == _changesAtBegin && _index is not null && _index.PendingCount == 0 && _index.DirtySlots.Count == 0)
+        var current = Current;
+        if (_changes == _changesAtBegin && current is not null && current.PendingCount == 0 && current.DirtySlots.Count == 0)
         {
             _storage.CloseBlobs();
             return;
@@ -516,7 +539,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
         catch
         {
-            SetIndex(null);
+            DropImage();
             throw;
         }
         finally
@@ -530,10 +553,10 @@ internal sealed class DiskAnnTable : IDisposable
     public void Commit()
     {
         // What this transaction committed becomes the process's image of the new generation.
-        if (_generationRaised && _private && _index is not null && Shared is { } shared)
+        if (_generationRaised && _private && _own is not null && Shared is { } shared)
         {
-            shared.Publish(_index, _generation);
-            _private = false;
+            shared.Publish(_own, _generation);
+            Borrow(_own);
         }
 
         _generationRaised = false;
@@ -551,7 +574,7 @@ internal sealed class DiskAnnTable : IDisposable
         // A generation raised in xSync and rolled back is not the stored one: forget the cache with it.
         if (_changes != _changesAtBegin || _generationRaised)
         {
-            SetIndex(null);
+            DropImage();
         }
 
         _generationRaised = false;
@@ -596,7 +619,7 @@ internal sealed class DiskAnnTable : IDisposable
         {
             // Storage was rolled back by SQLite; the cache follows by reloading.
             _storage.CloseBlobs();
-            SetIndex(null);
+            DropImage();
             _changes++;
         }
 
@@ -623,7 +646,7 @@ internal sealed class DiskAnnTable : IDisposable
 
         Name = newName;
         _storage.Dispose();
-        SetIndex(null);
+        DropImage();
         ReleaseShared();
         _storage = new ShadowStorage(Db, Schema, newName);
     }
