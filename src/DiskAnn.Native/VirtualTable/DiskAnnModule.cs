@@ -56,7 +56,7 @@ internal static unsafe class DiskAnnModule
         return vector;
     }
 
-    private static DiskAnnCursor CursorOf(SqliteVtabCursor* cursor) => (DiskAnnCursor)GCHandle.FromIntPtr(cursor->managed).Target!;
+    private static DiskAnnCursor CursorOf(SqliteVtabCursor* cursor) => ManagedCursor.Of<DiskAnnCursor>(cursor);
 
     private static void SetError(SqliteVtab* vtab, string message)
     {
@@ -205,9 +205,7 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
-            var c = (SqliteVtabCursor*)NativeMemory.AllocZeroed((nuint)sizeof(SqliteVtabCursor));
-            c->managed = GCHandle.ToIntPtr(GCHandle.Alloc(new DiskAnnCursor(TableOf(vtab))));
-            *cursor = c;
+            *cursor = ManagedCursor.Allocate(new DiskAnnCursor(TableOf(vtab)));
             return OK;
         }
         catch (Exception e)
@@ -217,20 +215,7 @@ internal static unsafe class DiskAnnModule
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int Close(SqliteVtabCursor* cursor)
-    {
-        try
-        {
-            GCHandle.FromIntPtr(cursor->managed).Free();
-        }
-        catch
-        {
-            // nothing to report to: the cursor is going away either way
-        }
-
-        NativeMemory.Free(cursor);
-        return OK;
-    }
+    private static int Close(SqliteVtabCursor* cursor) => ManagedCursor.Free(cursor);
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Filter(SqliteVtabCursor* cursor, int idxNum, byte* idxStr, int argc, nint* argv)

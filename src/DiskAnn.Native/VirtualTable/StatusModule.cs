@@ -68,7 +68,7 @@ internal static unsafe class StatusModule
         public int Position { get; set; }
     }
 
-    private static Cursor CursorOf(SqliteVtabCursor* cursor) => (Cursor)GCHandle.FromIntPtr(cursor->managed).Target!;
+    private static Cursor CursorOf(SqliteVtabCursor* cursor) => ManagedCursor.Of<Cursor>(cursor);
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Connect(nint db, nint aux, int argc, byte** argv, SqliteVtab** vtab, byte** error)
@@ -120,27 +120,12 @@ internal static unsafe class StatusModule
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Open(SqliteVtab* vtab, SqliteVtabCursor** cursor)
     {
-        var c = (SqliteVtabCursor*)NativeMemory.AllocZeroed((nuint)sizeof(SqliteVtabCursor));
-        c->managed = GCHandle.ToIntPtr(GCHandle.Alloc(new Cursor(vtab->managed)));
-        *cursor = c;
+        *cursor = ManagedCursor.Allocate(new Cursor(vtab->managed));
         return OK;
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static int Close(SqliteVtabCursor* cursor)
-    {
-        try
-        {
-            GCHandle.FromIntPtr(cursor->managed).Free();
-        }
-        catch
-        {
-            // the cursor is going away either way
-        }
-
-        NativeMemory.Free(cursor);
-        return OK;
-    }
+    private static int Close(SqliteVtabCursor* cursor) => ManagedCursor.Free(cursor);
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Filter(SqliteVtabCursor* cursor, int idxNum, byte* idxStr, int argc, nint* argv)
