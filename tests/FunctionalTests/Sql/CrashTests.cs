@@ -28,26 +28,7 @@ public sealed class CrashTests : DatabaseTest
     /// <summary>Starts the writer, waits for its first commit, lets it run a random while longer, and kills it.</summary>
     private void RunAndKill(string journal, int seed, int afterMilliseconds)
     {
-        var worker = Path.Combine(AppContext.BaseDirectory, "FunctionalTests.Worker.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(worker);
-        start.ArgumentList.Add(Db.Path);
-        start.ArgumentList.Add(journal);
-        start.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var process = Process.Start(start)!;
-        var ready = process.StandardOutput.ReadLine();
-        var committed = process.StandardOutput.ReadLine(); // its first commit: it is now mid-work
-        if (ready != "ready" || committed != "committed")
-        {
-            process.Kill();
-            Assert.Fail($"worker did not start: {ready} {committed} {process.StandardError.ReadToEnd()}");
-        }
-
+        using var process = WriterProcess.Start(Db.Path, journal, seed);
         Thread.Sleep(afterMilliseconds);
         if (process.HasExited)
         {

@@ -108,6 +108,39 @@ public sealed class SharedImageTests : DatabaseTest
     }
 
     [Fact]
+    public void Another_process_commits_reach_the_connections_of_this_one_through_one_image()
+    {
+        // The worker creates its tables (truth, idx) and writes until killed; two connections here read meanwhile.
+        using (var writer = WriterProcess.Start(Db.Path, "wal", seed: 97))
+        {
+            var readers = new[] { Db.Open(wal: true), Db.Open(wal: true) };
+            var query = new float[16];
+            for (var round = 0; round < 40; round++)
+            {
+                foreach (var reader in readers)
+                {
+                    Assert.Equal(5, reader.Knn("idx", query, 5).Count);
+                }
+
+                Thread.Sleep(10);
+            }
+
+            writer.Kill();
+            writer.WaitForExit();
+        }
+
+        var connections = new[] { Db.Open(wal: true), Db.Open(wal: true) };
+        foreach (var c in connections)
+        {
+            var truth = ModelCheck.Rows(c, "SELECT id, v FROM truth");
+            ModelCheck.All(c, "idx", "l2", truth, [new float[16], Enumerable.Repeat(1f, 16).ToArray()]);
+        }
+
+        Assert.Single(connections.Select(c => ImageOf(c, "idx").Image).Distinct());
+        connections[0].Execute("INSERT INTO idx(idx) VALUES ('integrity-check')");
+    }
+
+    [Fact]
     public async Task Connections_on_several_threads_search_one_image_while_another_writes()
     {
         var (writer, vectors) = Create("shared_threads", 800);
