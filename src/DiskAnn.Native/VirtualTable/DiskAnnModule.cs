@@ -128,9 +128,7 @@ internal static unsafe class DiskAnnModule
             }
 
             var table = new DiskAnnTable(db, schema, name, options);
-            var v = (SqliteVtab*)NativeMemory.AllocZeroed((nuint)sizeof(SqliteVtab));
-            v->managed = GCHandle.ToIntPtr(GCHandle.Alloc(table));
-            *vtab = v;
+            *vtab = VtabMemory.Allocate(GCHandle.ToIntPtr(GCHandle.Alloc(table)));
             TableRegistry.Add(table);
             return OK;
         }
@@ -177,12 +175,7 @@ internal static unsafe class DiskAnnModule
             // the table is going away either way
         }
 
-        if (vtab->zErrMsg is not null)
-        {
-            SqliteApi.free(vtab->zErrMsg);
-        }
-
-        NativeMemory.Free(vtab);
+        VtabMemory.Free(vtab);
         return OK;
     }
 

@@ -84,9 +84,7 @@ internal static unsafe class StatusModule
                 }
             }
 
-            var v = (SqliteVtab*)NativeMemory.AllocZeroed((nuint)sizeof(SqliteVtab));
-            v->managed = db; // not a handle: the connection the table is connected on
-            *vtab = v;
+            *vtab = VtabMemory.Allocate(db); // not a handle: the connection the table is connected on
             return OK;
         }
         catch (Exception e)
@@ -99,12 +97,7 @@ internal static unsafe class StatusModule
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int Disconnect(SqliteVtab* vtab)
     {
-        if (vtab->zErrMsg is not null)
-        {
-            SqliteApi.free(vtab->zErrMsg);
-        }
-
-        NativeMemory.Free(vtab);
+        VtabMemory.Free(vtab);
         return OK;
     }
 

@@ -250,11 +250,7 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
         var python = PythonWithLoadableExtensions();
         var script = $$"""
             import gc, sqlite3, time
-            def connect(path):
-                c = sqlite3.connect(path, isolation_level=None)
-                c.enable_load_extension(True)
-                c.load_extension({{PythonString(_extension.Library)}})
-                return c
+            {{PythonConnect}}
             a = connect({{PythonString(Db.Path)}})
             b = connect(':memory:')
             a.execute("create virtual table t using diskann(dimension=2, metric=l2)")
@@ -285,11 +281,7 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
         var python = PythonWithLoadableExtensions();
         var script = $$"""
             import sqlite3
-            def connect(path):
-                c = sqlite3.connect(path, isolation_level=None)
-                c.enable_load_extension(True)
-                c.load_extension({{PythonString(_extension.Library)}})
-                return c
+            {{PythonConnect}}
             a = connect({{PythonString(Db.Path)}})
             a.execute("pragma journal_mode=wal")
             a.execute("create virtual table t using diskann(dimension=2, metric=l2)")
@@ -310,6 +302,14 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
         Assert.True(exit == 0, $"python exited with {exit}: {stderr}\n{stdout}");
         Assert.Equal("[(500,)] [(500,)]\n[(1, 1)]\n[(9999,)] [(500,)]\n[(9999,)] [(9999,)]\n[(1, 1)]\n", stdout);
     }
+
+    /// <summary>A Python function <c>connect(path)</c>: a sqlite3 connection in autocommit with the published extension loaded.</summary>
+    private string PythonConnect
+        => "def connect(path):\n"
+            + "    c = sqlite3.connect(path, isolation_level=None)\n"
+            + "    c.enable_load_extension(True)\n"
+            + $"    c.load_extension({PythonString(_extension.Library)})\n"
+            + "    return c";
 
     /// <summary>A python3 whose sqlite3 module can load extensions (pyenv builds often cannot; Debian's can).</summary>
     private static string PythonWithLoadableExtensions()
