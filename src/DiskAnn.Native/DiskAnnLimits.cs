@@ -17,4 +17,7 @@ public static class DiskAnnLimits
 
     /// <summary>The largest <c>cache_size_mb</c> (1 TiB): far above any machine, small enough that the byte count fits a long.</summary>
     public const int MaxCacheSizeMb = 1 << 20;
+
+    /// <summary>The most filter columns (<c>lang TEXT</c>, ...) a table may declare.</summary>
+    public const int MaxFilterColumns = 16;
 }

@@ -9,4 +9,8 @@ internal sealed record GraphOptions(
     float Alpha,          // RobustPrune's alpha
     int SearchListSize,   // L at query, unless the query says otherwise
     DiskAnnQuantization Quantization = DiskAnnQuantization.None,
-    int CacheSizeMb = 0); // vectors held in memory per connection, 0 = all (NodeStore.Cache.cs)
+    int CacheSizeMb = 0) // vectors held in memory per connection, 0 = all (NodeStore.Cache.cs)
+{
+    /// <summary>The filter columns declared with the options (Filters/), in declaration order; empty for none.</summary>
+    public IReadOnlyList<Filters.FilterColumn> FilterColumns { get; init; } = [];
+}

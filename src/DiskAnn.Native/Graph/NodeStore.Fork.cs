@@ -34,6 +34,7 @@ internal sealed partial class NodeStore
         fork._codeInverseNorms = _codeInverseNorms.Fork();
         fork._levels = _levels.Fork();
         fork._support = _support.Fork();
+        fork.Filters = Filters?.Fork();
         fork.LevelsValid = LevelsValid && Unsupported.IsEmpty;
         fork._residentBytes = _residentBytes;
         fork._referenced = new bool[_referenced.Length];

@@ -40,7 +40,11 @@ internal sealed partial class NodeStore
     public NodeStore(GraphOptions options, int chunkSlots)
         : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Quantization)
     {
+        Filters = options.FilterColumns.Count > 0 ? new Filters.FilterColumnStore(options.FilterColumns) : null;
     }
+
+    /// <summary>The filter column values of each slot, when the table declares filter columns.</summary>
+    public Filters.FilterColumnStore? Filters { get; private set; }
 
     public NodeStore(int dimension, int maxDegree, int chunkSlots, DiskAnnMetric metric, DiskAnnQuantization quantization)
     {
@@ -105,7 +109,8 @@ internal sealed partial class NodeStore
         => ResidentVectorBytes
             + (_int8 ? 0 : (long)SlotCount * Dimension)
             + ((long)SlotCount * Capacity * sizeof(int))
-            + (35L * SlotCount);
+            + (35L * SlotCount)
+            + (Filters?.MemoryBytes(SlotCount) ?? 0);
 
     public long RowId(int slot) => _rowids[slot];
 
@@ -477,6 +482,7 @@ internal sealed partial class NodeStore
             _codeInverseNorms.EnsureLength(capacity);
             _scales.EnsureLength(capacity);
             GrowReachability(capacity);
+            Filters?.EnsureSlots(capacity);
         }
 
     }

@@ -44,6 +44,12 @@ internal sealed class SearchScratch
         return _allowed;
     }
 
+    /// <summary>The filtered search's frontier: every node reached, nearest first (non-matching ones are walked through).</summary>
+    public readonly PriorityQueue<int, float> Frontier = new();
+
+    /// <summary>Slots a filtered search may return, gathered by the caller (reused from query to query).</summary>
+    public readonly List<int> Matching = [];
+
     /// <summary>The unvisited neighbours of the node being expanded, gathered so their vectors can be prefetched first.</summary>
     public int[] Batch = new int[64];
 

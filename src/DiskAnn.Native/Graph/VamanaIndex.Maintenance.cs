@@ -221,6 +221,7 @@ internal sealed partial class VamanaIndex
             }
 
             Nodes.CopyVector(slot, target);
+            Nodes.Filters?.Move(slot, target);
             Nodes.SetHeader(target, Nodes.RowId(slot), Nodes.State(slot));
             Nodes.SetNeighbors(target, Nodes.Neighbors(slot));
             _slotOfRowid[Nodes.RowId(slot)] = target;

@@ -1,21 +1,25 @@
 using DiskAnn.Distance;
+using DiskAnn.Filters;
 
 namespace DiskAnn.Graph;
 
 /// <summary>
 /// A KNN query on the graph, as the virtual table asks it: the beam search, widened past tombstones until k live
-/// rows are found; with an allowed set of rowids (a filter), a search that walks through every node but keeps only
-/// allowed ones, or an exact scan of the allowed rows when they are few; and the final ranking, re-ranked with the
-/// float32 vectors where navigation used codes.
+/// rows are found; with a filter (rowid IN ..., filter column constraints), the strategy its selectivity calls for:
+/// an exact scan of the matching rows when they are few, else a graph search that walks through every node but
+/// returns only matching ones (Filtered-DiskANN); and the final ranking, re-ranked with the float32 vectors where
+/// navigation used codes. Whenever k rows match, k rows come back.
 /// </summary>
 internal sealed partial class VamanaIndex
 {
+    /// <summary>How many slots a filter's selectivity is estimated from when nothing else says how many rows match.</summary>
+    private const int SelectivitySample = 256;
+
     /// <summary>
-    /// The k nearest rows, nearest first, into the result arrays; returns how many. With an allowed set
-    /// (rowid IN ...) it returns the k nearest allowed rows: an exact scan of them when they are few, a graph
-    /// search that walks through every node but keeps only allowed ones when they are many.
+    /// The k nearest rows, nearest first, into the result arrays; returns how many. With an allowed set of rowids
+    /// (rowid IN ...) and/or a predicate on filter columns, the k nearest rows that pass both.
     /// </summary>
-    public int Search(float[] query, int k, int listSize, List<long>? allowed, long[] rowids, float[] distances)
+    public int Search(float[] query, int k, int listSize, List<long>? allowed, RowPredicate? predicate, long[] rowids, float[] distances)
     {
         var inverse = Options.Metric == DiskAnnMetric.Cosine ? VectorMath.InverseNorm(query) : 0f;
         var list = Math.Max(listSize, k);
@@ -23,7 +27,7 @@ internal sealed partial class VamanaIndex
         var scratch = RentScratch();
         try
         {
-            if (allowed is null)
+            if (allowed is null && predicate is null)
             {
                 while (true)
                 {
@@ -38,7 +42,7 @@ internal sealed partial class VamanaIndex
                 }
             }
 
-            return FilteredSearch(query, inverse, k, list, allowed, scratch, rowids, distances);
+            return FilteredSearch(query, inverse, k, list, allowed, predicate, scratch, rowids, distances);
         }
         finally
         {
@@ -46,51 +50,113 @@ internal sealed partial class VamanaIndex
         }
     }
 
-    private int FilteredSearch(float[] query, float inverse, int k, int list, List<long> allowed, SearchScratch scratch, long[] rowids, float[] distances)
+    private int FilteredSearch(float[] query, float inverse, int k, int list, List<long>? allowed, RowPredicate? predicate, SearchScratch scratch, long[] rowids, float[] distances)
     {
         var nodes = Nodes;
         var mask = scratch.AllowedMask(nodes.SlotCount);
-
-        var slots = new List<int>(Math.Min(allowed.Count, LiveCount));
-        foreach (var rowid in allowed)
-        {
-            if (TryGetSlot(rowid, out var slot) && mask[slot] == 0)
-            {
-                slots.Add(slot);
-                mask[slot] = 1;
-            }
-        }
-
+        var matching = scratch.Matching;
+        matching.Clear();
+        var masked = false;
         try
         {
-            var matching = slots.Count;
-            if (matching == 0)
+            // The rows that can match, when something names them: the rowid list, or the partitions the query is confined to.
+            IReadOnlyList<int>? seeds = null;
+            if (allowed is not null)
+            {
+                masked = true;
+                foreach (var rowid in allowed)
+                {
+                    if (TryGetSlot(rowid, out var slot) && mask[slot] == 0 && (predicate is null || predicate.Matches(slot)))
+                    {
+                        matching.Add(slot);
+                        mask[slot] = 1;
+                    }
+                }
+            }
+            else if (predicate!.PartitionKeys is { } keys)
+            {
+                foreach (var key in keys)
+                {
+                    foreach (var slot in nodes.Filters!.Partitions!.Slots(key))
+                    {
+                        if (predicate.Matches(slot))
+                        {
+                            matching.Add(slot);
+                        }
+                    }
+                }
+
+                seeds = matching;
+            }
+
+            var known = allowed is not null || seeds is not null;
+            var estimate = known ? matching.Count : EstimateMatching(predicate!);
+            if (known && matching.Count == 0)
             {
                 return 0;
             }
 
-            // Widen the list by the inverse selectivity so that about k allowed nodes land in it, and
-            // compare the cost with an exact scan of the allowed rows (about list * R distances vs. one each).
-            var selectivity = (double)matching / LiveCount;
-            var widened = (int)Math.Min(DiskAnnLimits.MaxK, Math.Ceiling(list / selectivity));
-            if (matching > (long)widened * Options.MaxDegree)
+            // An exact scan costs one distance a matching row; the graph search about list / selectivity expansions of
+            // R neighbours each. The scan wins while matching^2 <= list * live * R (and always returns every match).
+            if ((double)estimate * estimate <= (double)list * LiveCount * Options.MaxDegree)
             {
-                GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
-                var found = Collect(query, inverse, scratch, k, mask, rowids, distances);
-                if (found >= Math.Min(k, matching))
+                if (!known)
                 {
-                    return found;
+                    GatherMatching(predicate!, matching);
                 }
+
+                ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), k, scratch);
+                return Collect(query, inverse, scratch, k, null, rowids, distances);
             }
 
-            ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), k, scratch);
+            Func<int, bool> passes = masked
+                ? slot => mask[slot] != 0
+                : predicate!.Matches;
+            FilteredGreedySearch(query, inverse, list, passes, seeds, scratch);
             return Collect(query, inverse, scratch, k, null, rowids, distances);
         }
         finally
         {
-            foreach (var slot in slots)
+            if (masked)
             {
-                mask[slot] = 0;
+                foreach (var slot in matching)
+                {
+                    mask[slot] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>About how many live rows pass the predicate, from evenly spaced slots.</summary>
+    private double EstimateMatching(RowPredicate predicate)
+    {
+        var nodes = Nodes;
+        var slots = nodes.SlotCount;
+        int sampled = 0, passed = 0;
+        var step = Math.Max(1, slots / SelectivitySample);
+        for (var slot = 0; slot < slots; slot += step)
+        {
+            if (nodes.State(slot) == NodeState.Linked)
+            {
+                sampled++;
+                if (predicate.Matches(slot))
+                {
+                    passed++;
+                }
+            }
+        }
+
+        return sampled == 0 ? 0 : (double)passed / sampled * LiveCount;
+    }
+
+    private void GatherMatching(RowPredicate predicate, List<int> matching)
+    {
+        var nodes = Nodes;
+        for (var slot = 0; slot < nodes.SlotCount; slot++)
+        {
+            if (nodes.State(slot) == NodeState.Linked && predicate.Matches(slot))
+            {
+                matching.Add(slot);
             }
         }
     }

@@ -147,8 +147,11 @@ internal sealed partial class VamanaIndex
         _medoidBasis = _slotOfRowid.Count;
     }
 
-    /// <summary>Stores a new row as a pending node and returns its slot. The caller has checked the rowid is new.</summary>
-    public int Add(long rowid, ReadOnlySpan<float> vector)
+    /// <summary>
+    /// Stores a new row as a pending node and returns its slot. The caller has checked the rowid is new.
+    /// <paramref name="filterValues"/>: one per filter column, converted to the column's type (none without filter columns).
+    /// </summary>
+    public int Add(long rowid, ReadOnlySpan<float> vector, ReadOnlySpan<Filters.FilterValue> filterValues = default)
     {
         if (_free.Count == 0)
         {
@@ -166,6 +169,12 @@ internal sealed partial class VamanaIndex
         Nodes.SetHeader(slot, rowid, NodeState.Pending);
         Nodes.SetNeighbors(slot, []);
         Nodes.ResetReachability(slot);
+        if (Nodes.Filters is { } filters)
+        {
+            filters.Set(slot, filterValues);
+            filters.Join(slot);
+        }
+
         _slotOfRowid.Add(rowid, slot);
         if (_maxRowId is { } max && rowid > max)
         {
@@ -192,6 +201,7 @@ internal sealed partial class VamanaIndex
             _maxRowId = null;
         }
 
+        Nodes.Filters?.Leave(slot);
         if (Nodes.State(slot) == NodeState.Pending)
         {
             _pending.Remove(slot);
@@ -232,6 +242,23 @@ internal sealed partial class VamanaIndex
         }
 
         MarkDirty(slot);
+    }
+
+    /// <summary>
+    /// Sets the filter column values of a row in place (an UPDATE of filter columns only): the node keeps its vector
+    /// and edges, and moves to its new partition if the partition key changed. Returns the slot, or -1 for no such row.
+    /// </summary>
+    public int SetFilterValues(long rowid, ReadOnlySpan<Filters.FilterValue> values)
+    {
+        if (Nodes.Filters is not { } filters || !_slotOfRowid.TryGetValue(rowid, out var slot))
+        {
+            return -1;
+        }
+
+        filters.Leave(slot);
+        filters.Set(slot, values);
+        filters.Join(slot);
+        return slot;
     }
 
     /// <summary>The graph distance (squared for l2) between two stored nodes.</summary>

@@ -38,6 +38,7 @@ internal static unsafe class SqliteApi
     public static delegate* unmanaged[Cdecl]<nint, int, int, int> vtab_config_int;
     public static delegate* unmanaged[Cdecl]<nint, int> vtab_on_conflict;
     public static delegate* unmanaged[Cdecl]<SqliteIndexInfo*, int, int, int> vtab_in;
+    public static delegate* unmanaged[Cdecl]<SqliteIndexInfo*, int, byte*> vtab_collation;
     public static delegate* unmanaged[Cdecl]<nint, nint*, int> vtab_in_first;
     public static delegate* unmanaged[Cdecl]<nint, nint*, int> vtab_in_next;
     public static delegate* unmanaged[Cdecl]<SqliteIndexInfo*, int, nint*, int> vtab_rhs_value;
@@ -54,6 +55,7 @@ internal static unsafe class SqliteApi
     public static delegate* unmanaged[Cdecl]<nint, int> clear_bindings;
     public static delegate* unmanaged[Cdecl]<nint, int, long, int> bind_int64;
     public static delegate* unmanaged[Cdecl]<nint, int, double, int> bind_double;
+    public static delegate* unmanaged[Cdecl]<nint, int, int> bind_null;
     public static delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int> bind_text;
     public static delegate* unmanaged[Cdecl]<nint, int, void*, int, nint, int> bind_blob;
     public static delegate* unmanaged[Cdecl]<nint, int, long, int> bind_zeroblob64;
@@ -150,6 +152,7 @@ internal static unsafe class SqliteApi
         vtab_config_int = (delegate* unmanaged[Cdecl]<nint, int, int, int>)resolve("vtab_config", 177);
         vtab_on_conflict = (delegate* unmanaged[Cdecl]<nint, int>)resolve("vtab_on_conflict", 178);
         vtab_in = (delegate* unmanaged[Cdecl]<SqliteIndexInfo*, int, int, int>)resolve("vtab_in", 259);
+        vtab_collation = (delegate* unmanaged[Cdecl]<SqliteIndexInfo*, int, byte*>)resolve("vtab_collation", 224);
         vtab_in_first = (delegate* unmanaged[Cdecl]<nint, nint*, int>)resolve("vtab_in_first", 260);
         vtab_in_next = (delegate* unmanaged[Cdecl]<nint, nint*, int>)resolve("vtab_in_next", 261);
         vtab_rhs_value = (delegate* unmanaged[Cdecl]<SqliteIndexInfo*, int, nint*, int>)resolve("vtab_rhs_value", 257);
@@ -166,6 +169,7 @@ internal static unsafe class SqliteApi
         clear_bindings = (delegate* unmanaged[Cdecl]<nint, int>)resolve("clear_bindings", 118);
         bind_int64 = (delegate* unmanaged[Cdecl]<nint, int, long, int>)resolve("bind_int64", 5);
         bind_double = (delegate* unmanaged[Cdecl]<nint, int, double, int>)resolve("bind_double", 3);
+        bind_null = (delegate* unmanaged[Cdecl]<nint, int, int>)resolve("bind_null", 6);
         bind_text = (delegate* unmanaged[Cdecl]<nint, int, byte*, int, nint, int>)resolve("bind_text", 10);
         bind_blob = (delegate* unmanaged[Cdecl]<nint, int, void*, int, nint, int>)resolve("bind_blob", 2);
         bind_zeroblob64 = (delegate* unmanaged[Cdecl]<nint, int, long, int>)resolve("bind_zeroblob64", 207);

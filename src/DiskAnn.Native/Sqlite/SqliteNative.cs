@@ -137,6 +137,11 @@ internal static class SqliteConstants
     public const int INDEX_CONSTRAINT_MATCH = 64;
     public const int INDEX_CONSTRAINT_NE = 68;
     public const int INDEX_CONSTRAINT_ISNOT = 69;
+    public const int INDEX_CONSTRAINT_ISNOTNULL = 70;
+    public const int INDEX_CONSTRAINT_ISNULL = 71;
+    public const int INDEX_CONSTRAINT_LIKE = 65;
+    public const int INDEX_CONSTRAINT_GLOB = 66;
+    public const int INDEX_CONSTRAINT_REGEXP = 67;
     public const int INDEX_CONSTRAINT_IS = 72;
     public const int INDEX_CONSTRAINT_LIMIT = 73;
     public const int INDEX_CONSTRAINT_OFFSET = 74;

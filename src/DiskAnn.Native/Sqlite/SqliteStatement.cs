@@ -66,6 +66,24 @@ internal sealed unsafe class SqliteStatement : IDisposable
         return this;
     }
 
+    /// <summary>Binds UTF-8 text as it is (no conversion), so text read from SQLite goes back byte for byte.</summary>
+    public SqliteStatement BindText(int index, ReadOnlySpan<byte> utf8)
+    {
+        fixed (byte* p = utf8)
+        {
+            byte dummy = 0;
+            Check(SqliteApi.bind_text(_stmt, index, p is null ? &dummy : p, utf8.Length, SqliteApi.Transient));
+        }
+
+        return this;
+    }
+
+    public SqliteStatement BindNull(int index)
+    {
+        Check(SqliteApi.bind_null(_stmt, index));
+        return this;
+    }
+
     public SqliteStatement BindZeroBlob(int index, long length)
     {
         Check(SqliteApi.bind_zeroblob64(_stmt, index, length));
@@ -101,6 +119,17 @@ internal sealed unsafe class SqliteStatement : IDisposable
     public double Double(int column) => SqliteApi.column_double(_stmt, column);
 
     public string? Text(int column) => Utf8.Read(SqliteApi.column_text(_stmt, column));
+
+    /// <summary>The storage class of a result column (SqliteConstants.INTEGER, FLOAT, TEXT, BLOB or NULL).</summary>
+    public int Type(int column) => SqliteApi.column_type(_stmt, column);
+
+    /// <summary>A result column as UTF-8 text bytes, valid until the next step.</summary>
+    public ReadOnlySpan<byte> TextBytes(int column)
+    {
+        var p = SqliteApi.column_text(_stmt, column);
+        var n = SqliteApi.column_bytes(_stmt, column);
+        return p is null ? default : new ReadOnlySpan<byte>(p, n);
+    }
 
     public ReadOnlySpan<byte> Blob(int column)
     {

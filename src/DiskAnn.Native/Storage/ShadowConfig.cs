@@ -14,10 +14,15 @@ namespace DiskAnn.Storage;
 internal sealed class ShadowConfig : IDisposable
 {
     /// <summary>
-    /// The storage format this build writes. Version 2 added the <c>vector_encoding</c> key (int8 vectors);
-    /// version 1 files, which have none, are float32 and still read. Other versions are refused on open.
+    /// The storage format this build writes. Version 3 added the <c>columns</c> key and the <c>_columns</c> shadow table
+    /// (filter columns); version 2 files, which have neither, have no filter columns. Version 2 added the
+    /// <c>vector_encoding</c> key (int8 vectors); version 1 files, which have none, are float32. Both are still read;
+    /// other versions are refused on open.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
+
+    /// <summary>The first version with filter columns.</summary>
+    private const int FilterColumnsVersion = 3;
 
     private const int OldestReadableVersion = 1;
 
@@ -30,6 +35,7 @@ internal sealed class ShadowConfig : IDisposable
     private const string VectorEncodingKey = "vector_encoding";
     private const string EntryKey = "entry";
     private const string SeedsKey = "seeds";
+    private const string ColumnsKey = "columns";
 
     private readonly ShadowSchema _tables;
 
@@ -51,6 +57,7 @@ internal sealed class ShadowConfig : IDisposable
         config.Set(MetricKey, (long)options.Metric);
         config.Set(VectorEncodingKey, (long)options.Quantization);
         config.Set(EntryKey, -1);
+        config.Set(ColumnsKey, Filters.FilterColumn.Declarations(options.FilterColumns));
 
         // A random first generation: a table dropped and created again never repeats a generation of the one before,
         // so (file, table, generation) names one committed state, which the connections of a process share an image of.
@@ -92,6 +99,15 @@ internal sealed class ShadowConfig : IDisposable
         {
             throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB,
                 $"diskann table \"{table}\": stored dimension/max_degree ({config.GetValueOrDefault(DimensionKey)}/{config.GetValueOrDefault(MaxDegreeKey)}) differ from its declaration ({options.Dimension}/{options.MaxDegree})");
+        }
+
+        // The filter columns the declaration names must be the ones the table was created with (the _columns table's shape).
+        var declared = Filters.FilterColumn.Declarations(options.FilterColumns);
+        var stored = version >= FilterColumnsVersion ? ReadText(ColumnsKey) : "";
+        if (stored != declared)
+        {
+            throw new SqliteCallException(SqliteConstants.CORRUPT_VTAB,
+                $"diskann table \"{table}\": stored filter columns ({(stored is null or "" ? "none" : stored)}) differ from its declaration ({(declared.Length == 0 ? "none" : declared)})");
         }
 
         return ((int)config.GetValueOrDefault(ChunkSlotsKey, 1), (int)config.GetValueOrDefault(EntryKey, -1));
@@ -140,6 +156,20 @@ internal sealed class ShadowConfig : IDisposable
         }
     }
 
+    /// <summary>A text value, or null when the key is not stored.</summary>
+    public string? ReadText(string key)
+    {
+        var select = SelectValue(key);
+        try
+        {
+            return select.Step() ? select.Text(0) ?? "" : null;
+        }
+        finally
+        {
+            select.Reset();
+        }
+    }
+
     /// <summary>A BLOB of little-endian int32 values (a trailing partial value is ignored), or null when the key is not stored.</summary>
     public int[]? ReadInt32s(string key)
     {
@@ -176,6 +206,19 @@ internal sealed class ShadowConfig : IDisposable
         => _set ??= new SqliteStatement(_tables.Db, $"INSERT OR REPLACE INTO {_tables.Config}(key, value) VALUES (?1, ?2)");
 
     public void Set(string key, long value)
+    {
+        var set = SetStatement();
+        try
+        {
+            set.Bind(1, key).Bind(2, value).Step();
+        }
+        finally
+        {
+            set.Reset();
+        }
+    }
+
+    public void Set(string key, string value)
     {
         var set = SetStatement();
         try

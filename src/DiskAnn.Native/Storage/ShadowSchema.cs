@@ -12,12 +12,13 @@ internal sealed class ShadowSchema
     public const string ConfigSuffix = "config";
     public const string VectorsSuffix = "vectors";
     public const string GraphSuffix = "graph";
+    public const string ColumnsSuffix = "columns";
 
     /// <summary>
     /// The suffixes SQLite asks about in xShadowName: tables <c>&lt;name&gt;_&lt;suffix&gt;</c> that only the
     /// virtual table may write when SQLITE_DBCONFIG_DEFENSIVE is on.
     /// </summary>
-    public static readonly string[] Suffixes = [ConfigSuffix, VectorsSuffix, GraphSuffix];
+    public static readonly string[] Suffixes = [ConfigSuffix, VectorsSuffix, GraphSuffix, ColumnsSuffix];
 
     public ShadowSchema(nint db, string schema, string table)
     {
@@ -27,6 +28,7 @@ internal sealed class ShadowSchema
         Config = QualifiedName(schema, table, ConfigSuffix);
         Vectors = QualifiedName(schema, table, VectorsSuffix);
         Graph = QualifiedName(schema, table, GraphSuffix);
+        Columns = QualifiedName(schema, table, ColumnsSuffix);
     }
 
     public nint Db { get; }
@@ -44,6 +46,9 @@ internal sealed class ShadowSchema
 
     public string Graph { get; }
 
+    /// <summary>The filter column values (format version 3, only for a table that declares filter columns).</summary>
+    public string Columns { get; }
+
     /// <summary>The bare name of one shadow table, as sqlite3_blob_open takes it (unquoted, schema apart).</summary>
     public string BareName(string suffix) => Table + "_" + suffix;
 
@@ -55,9 +60,18 @@ internal sealed class ShadowSchema
     public SqliteCallException Corrupt(string what)
         => new(SqliteConstants.CORRUPT_VTAB, $"diskann table \"{Table}\" is corrupt: {what}");
 
-    /// <summary>Creates the three tables, empty (<see cref="ShadowConfig.Initialize"/> then fills the config).</summary>
-    public void Create()
+    /// <summary>
+    /// Creates the tables, empty (<see cref="ShadowConfig.Initialize"/> then fills the config): config, vectors, graph,
+    /// and for filter columns a table of their values by slot, each column declared with its type.
+    /// </summary>
+    public void Create(IReadOnlyList<Filters.FilterColumn> filterColumns)
     {
+        if (filterColumns.Count > 0)
+        {
+            var columns = string.Concat(filterColumns.Select(c => $", {Quote(c.Name)} {Filters.FilterTypes.Name(c.Type)}"));
+            SqliteStatement.Execute(Db, $"CREATE TABLE {Columns}(slot INTEGER PRIMARY KEY{columns})");
+        }
+
         SqliteStatement.Execute(Db, $"CREATE TABLE {Config}(key TEXT PRIMARY KEY, value) WITHOUT ROWID");
         SqliteStatement.Execute(Db, $"CREATE TABLE {Vectors}(id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
         SqliteStatement.Execute(Db, $"CREATE TABLE {Graph}(id INTEGER PRIMARY KEY, data BLOB NOT NULL)");
@@ -73,9 +87,16 @@ internal sealed class ShadowSchema
 
     public static void Rename(nint db, string schema, string oldName, string newName)
     {
+        using var exists = new SqliteStatement(db, $"SELECT 1 FROM {Quote(schema)}.sqlite_schema WHERE type = 'table' AND name = ?1");
         foreach (var suffix in Suffixes)
         {
-            SqliteStatement.Execute(db, $"ALTER TABLE {QualifiedName(schema, oldName, suffix)} RENAME TO {Quote(newName + "_" + suffix)}");
+            exists.Reset();
+            exists.Bind(1, oldName + "_" + suffix);
+            if (suffix != ColumnsSuffix || exists.Step())
+            {
+                exists.Reset();
+                SqliteStatement.Execute(db, $"ALTER TABLE {QualifiedName(schema, oldName, suffix)} RENAME TO {Quote(newName + "_" + suffix)}");
+            }
         }
     }
 }

@@ -24,14 +24,16 @@ internal sealed class ShadowStorage : IDisposable
     private readonly ShadowConfig _config;
     private readonly ChangeLog _changes;
     private readonly ChunkStore _chunks;
+    private readonly FilterRows? _filters;
 
-    public ShadowStorage(nint db, string schema, string table)
+    public ShadowStorage(nint db, string schema, string table, IReadOnlyList<Filters.FilterColumn> filterColumns)
     {
         var tables = new ShadowSchema(db, schema, table);
         Table = table;
         _config = new ShadowConfig(tables);
         _changes = new ChangeLog(tables, _config);
         _chunks = new ChunkStore(tables, _changes);
+        _filters = filterColumns.Count > 0 ? new FilterRows(tables, filterColumns, _changes) : null;
     }
 
     public string Table { get; }
@@ -48,7 +50,7 @@ internal sealed class ShadowStorage : IDisposable
     public static void Create(nint db, string schema, string table, GraphOptions options, int chunkSlots)
     {
         var tables = new ShadowSchema(db, schema, table);
-        tables.Create();
+        tables.Create(options.FilterColumns);
         ShadowConfig.Initialize(tables, options, chunkSlots);
     }
 
@@ -69,7 +71,26 @@ internal sealed class ShadowStorage : IDisposable
     public (NodeStore Nodes, int Entry) Load(GraphOptions options, long cacheBytes = 0)
     {
         var (chunkSlots, entry) = _config.Read(options);
-        return (_chunks.Load(options, chunkSlots, cacheBytes), entry);
+        var nodes = _chunks.Load(options, chunkSlots, cacheBytes);
+        if (_filters is not null)
+        {
+            _filters.Read(nodes, 0, int.MaxValue);
+            JoinPartitions(nodes, 0, nodes.SlotCount);
+        }
+
+        return (nodes, entry);
+    }
+
+    /// <summary>The live slots of a range join their partitions (after their values were read).</summary>
+    private static void JoinPartitions(NodeStore nodes, int first, int end)
+    {
+        for (var slot = first; slot < end; slot++)
+        {
+            if (nodes.State(slot) is NodeState.Linked or NodeState.Pending)
+            {
+                nodes.Filters!.Join(slot);
+            }
+        }
     }
 
     /// <summary>
@@ -81,8 +102,43 @@ internal sealed class ShadowStorage : IDisposable
     {
         int chunkSlots;
         (chunkSlots, entry) = _config.Read(options);
-        return _chunks.TryRefresh(nodes, chunkSlots, chunks, vectorChunks);
+        if (_filters is null)
+        {
+            return _chunks.TryRefresh(nodes, chunkSlots, chunks, vectorChunks);
+        }
+
+        // The rows of the chunks read back leave their partitions as they were and join them as they are now.
+        var size = nodes.ChunkSlots;
+        foreach (var chunk in chunks)
+        {
+            for (var slot = chunk * size; slot < Math.Min((chunk + 1) * size, nodes.SlotCount); slot++)
+            {
+                if (nodes.State(slot) is NodeState.Linked or NodeState.Pending)
+                {
+                    nodes.Filters!.Leave(slot);
+                }
+            }
+        }
+
+        if (!_chunks.TryRefresh(nodes, chunkSlots, chunks, vectorChunks))
+        {
+            return false;
+        }
+
+        foreach (var chunk in chunks)
+        {
+            _filters.Read(nodes, chunk * size, ((chunk + 1) * size) - 1);
+            JoinPartitions(nodes, chunk * size, Math.Min((chunk + 1) * size, nodes.SlotCount));
+        }
+
+        return true;
     }
+
+    /// <summary>Stores a slot's filter column values (a table without filter columns has none).</summary>
+    public void WriteFilterValues(NodeStore nodes, int slot) => _filters?.Write(nodes, slot);
+
+    /// <summary>The slots with stored filter values, or null for a table without filter columns (the integrity check).</summary>
+    public HashSet<int>? FilterSlots() => _filters?.StoredSlots();
 
     /// <inheritdoc cref="ChunkStore.WriteSlot"/>
     public void WriteSlot(NodeStore nodes, int slot) => _chunks.WriteSlot(nodes, slot);
@@ -103,7 +159,11 @@ internal sealed class ShadowStorage : IDisposable
     }
 
     /// <inheritdoc cref="ChunkStore.DropTrailingChunks"/>
-    public void DropTrailingChunks(NodeStore nodes) => _chunks.DropTrailingChunks(nodes);
+    public void DropTrailingChunks(NodeStore nodes)
+    {
+        _chunks.DropTrailingChunks(nodes);
+        _filters?.DeleteFrom(nodes.SlotCount);
+    }
 
     /// <inheritdoc cref="ChangeLog.ReadGeneration"/>
     public long ReadGeneration() => _changes.ReadGeneration();
@@ -126,6 +186,7 @@ internal sealed class ShadowStorage : IDisposable
     public void Dispose()
     {
         _chunks.Dispose();
+        _filters?.Dispose();
         _changes.Dispose();
         _config.Dispose();
     }

@@ -8,8 +8,9 @@ internal static unsafe class CursorFilter
     /// <summary>SQLite 3.41.0: from there on it passes LIMIT to a virtual table queried with MATCH (3.38 to 3.40 do not).</summary>
     private const int LimitWithMatchVersion = 3_041_000;
 
-    public static void Run(DiskAnnCursor cursor, QueryPlan plan, string? rowIdOps, ReadOnlySpan<nint> argv)
+    public static void Run(DiskAnnCursor cursor, QueryPlan plan, string? idxStr, ReadOnlySpan<nint> argv)
     {
+        var (rowIdOps, filterOps) = FilterConstraints.Split(idxStr);
         cursor.Reset();
         var table = cursor.Table;
         var next = 0;
@@ -41,7 +42,9 @@ internal static unsafe class CursorFilter
             offset = Math.Max(0, SqliteValues.ReadInteger(argv[next++], "OFFSET", long.MinValue, long.MaxValue));
         }
 
-        var filter = plan.HasFlag(QueryPlan.RowIds) ? RowIdFilter.Read(rowIdOps ?? "", argv[next..]) : null;
+        var filter = plan.HasFlag(QueryPlan.RowIds) ? RowIdFilter.Read(rowIdOps, argv[next..]) : null;
+        next += plan.HasFlag(QueryPlan.RowIds) ? rowIdOps.Length : 0;
+        var conditions = plan.HasFlag(QueryPlan.Filters) ? FilterConstraints.Read(filterOps, argv[next..], table.Options.FilterColumns) : null;
         var index = table.Index;
         if (query is not null)
         {
@@ -73,7 +76,7 @@ internal static unsafe class CursorFilter
             var list = listSize > 0 ? (int)listSize : table.Options.SearchListSize;
             var rowids = new long[k];
             var distances = new float[k];
-            cursor.Count = table.Search(query, (int)k, list, allowed, rowids, distances);
+            cursor.Count = table.Search(query, (int)k, list, allowed, conditions, rowids, distances);
             cursor.RowIds = rowids;
             cursor.Distances = distances;
             cursor.K = k;
@@ -84,6 +87,12 @@ internal static unsafe class CursorFilter
 
         cursor.Index = index;
         var all = filter is not null ? filter.Select(index).ToArray() : index.RowIds.ToArray();
+        if (conditions is not null)
+        {
+            var predicate = new Filters.RowPredicate(index.Nodes.Filters!, conditions);
+            all = Array.FindAll(all, rowid => index.TryGetSlot(rowid, out var slot) && predicate.Matches(slot));
+        }
+
         Array.Sort(all);
         cursor.RowIds = all;
         cursor.Count = all.Length;

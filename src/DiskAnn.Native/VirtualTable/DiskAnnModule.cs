@@ -103,13 +103,13 @@ internal static unsafe class DiskAnnModule
                 arguments.Add(Utf8.Read(argv[i]) ?? "");
             }
 
+            var options = TableOptions.Parse(arguments);
             if (create)
             {
-                TableNames.CheckNew(db, schema, name);
+                TableNames.CheckNew(db, schema, name, options.FilterColumns);
             }
 
-            var options = TableOptions.Parse(arguments);
-            var declaration = Utf8.Z(Columns.Declaration(name));
+            var declaration = Utf8.Z(Columns.Declaration(name, options.FilterColumns));
             fixed (byte* z = declaration)
             {
                 var rc = SqliteApi.declare_vtab(db, z);
@@ -184,7 +184,7 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
-            QueryPlanner.Plan(info);
+            QueryPlanner.Plan(info, TableOf(vtab).Options.FilterColumns);
             return OK;
         }
         catch (Exception e)
@@ -296,6 +296,12 @@ internal static unsafe class DiskAnnModule
                     break;
                 case Columns.SearchListSize when c.ListSize > 0:
                     SqliteApi.result_int64(context, c.ListSize);
+                    break;
+                case >= Columns.FirstFilter when column - Columns.FirstFilter < c.Table.Options.FilterColumns.Count:
+                    var value = c.Index is not null && c.Index.TryGetSlot(c.RowIds[c.Position], out var at)
+                        ? c.Index.Nodes.Filters!.Get(at, column - Columns.FirstFilter)
+                        : Filters.FilterValue.Null;
+                    FilterValues.Result(context, value);
                     break;
                 default:
                     SqliteApi.result_null(context);

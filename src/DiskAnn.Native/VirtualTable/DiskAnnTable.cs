@@ -40,7 +40,7 @@ internal sealed class DiskAnnTable : IDisposable
         Name = name;
         Options = options;
         CacheSizeMb = options.CacheSizeMb;
-        _storage = new ShadowStorage(db, schema, name);
+        _storage = new ShadowStorage(db, schema, name, options.FilterColumns);
     }
 
     /// <summary>This connection's vector cache budget in MiB (0: everything in memory); the command <c>'cache_size_mb=N'</c> sets it.</summary>
@@ -309,7 +309,7 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    public long Insert(long? rowid, float[] vector, bool replace)
+    public long Insert(long? rowid, float[] vector, bool replace, Filters.FilterValue[] filterValues)
     {
         var index = Index;
         var id = rowid ?? NewRowId(index);
@@ -325,8 +325,9 @@ internal sealed class DiskAnnTable : IDisposable
 
         Change(ix =>
         {
-            var slot = ix.Add(id, vector);
+            var slot = ix.Add(id, vector, filterValues);
             _storage.WriteSlot(ix.Nodes, slot);
+            _storage.WriteFilterValues(ix.Nodes, slot);
         });
         return id;
     }
@@ -369,11 +370,13 @@ internal sealed class DiskAnnTable : IDisposable
         });
     }
 
-    public void Update(long oldRowid, long newRowid, float[] vector, bool replace)
+    public void Update(long oldRowid, long newRowid, float[] vector, bool replace, Filters.FilterValue[] filterValues)
     {
         var index = Index;
         if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.HoldsVector(slot, vector))
         {
+            // The vector stays: at most the filter columns change, and the node keeps its edges.
+            SetFilterValues(oldRowid, filterValues);
             return;
         }
 
@@ -391,22 +394,55 @@ internal sealed class DiskAnnTable : IDisposable
                 ix.ChangeRowId(oldRowid, newRowid);
                 _storage.WriteRecord(ix.Nodes, moving);
             });
+            SetFilterValues(newRowid, filterValues);
             return;
         }
 
         // FreshDiskANN's update: the old node becomes a tombstone, the new vector a new node.
         Delete(oldRowid);
-        Insert(newRowid, vector, replace);
+        Insert(newRowid, vector, replace, filterValues);
+    }
+
+    /// <summary>Sets a row's filter column values where they differ from the stored ones (no re-linking).</summary>
+    private void SetFilterValues(long rowid, Filters.FilterValue[] values)
+    {
+        if (values.Length == 0 || !Index.TryGetSlot(rowid, out var slot))
+        {
+            return;
+        }
+
+        var filters = Index.Nodes.Filters!;
+        var same = true;
+        for (var c = 0; c < values.Length && same; c++)
+        {
+            var stored = filters.Get(slot, c);
+            same = stored.Kind == values[c].Kind && (stored.IsNull || Filters.FilterValue.Compare(stored, values[c]) == 0);
+        }
+
+        if (same)
+        {
+            return;
+        }
+
+        Change(ix =>
+        {
+            var at = ix.SetFilterValues(rowid, values);
+            _storage.WriteFilterValues(ix.Nodes, at);
+        });
     }
 
     /// <summary>
     /// The k nearest rows, nearest first, into the result arrays; returns how many (see <see cref="VamanaIndex.Search"/>).
     /// Rows this transaction added are linked first, so that the search sees them.
     /// </summary>
-    public int Search(float[] query, int k, int listSize, List<long>? allowed, long[] rowids, float[] distances)
+    public int Search(float[] query, int k, int listSize, List<long>? allowed, List<(int Column, Filters.FilterCondition Condition)>? conditions, long[] rowids, float[] distances)
     {
         LinkForSearch(Index);
-        return Index.Search(query, k, listSize, allowed, rowids, distances);
+        var index = Index;
+
+        // Compiled against the image searched (linking may have forked it): a TEXT condition becomes a set of its codes.
+        var predicate = conditions is null ? null : new Filters.RowPredicate(index.Nodes.Filters!, conditions);
+        return index.Search(query, k, listSize, allowed, predicate, rowids, distances);
     }
 
     /// <summary>
@@ -458,6 +494,7 @@ internal sealed class DiskAnnTable : IDisposable
                         foreach (var slot in ix.Compact())
                         {
                             _storage.WriteSlot(ix.Nodes, slot);
+                            _storage.WriteFilterValues(ix.Nodes, slot);
                         }
                     }
                     finally
@@ -636,7 +673,7 @@ internal sealed class DiskAnnTable : IDisposable
 
     public void Rename(string newName)
     {
-        TableNames.CheckRename(Db, Schema, Name, newName);
+        TableNames.CheckRename(Db, Schema, Name, newName, Options.FilterColumns);
         _storage.CloseBlobs();
         ShadowStorage.Rename(Db, Schema, Name, newName);
         if (_file is { Length: > 0 } file)
@@ -648,7 +685,7 @@ internal sealed class DiskAnnTable : IDisposable
         _storage.Dispose();
         DropImage();
         ReleaseShared();
-        _storage = new ShadowStorage(Db, Schema, newName);
+        _storage = new ShadowStorage(Db, Schema, newName, Options.FilterColumns);
     }
 
     /// <summary>This table stops using the process's images of its name (disconnected, dropped or renamed).</summary>

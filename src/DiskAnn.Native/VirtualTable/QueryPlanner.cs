@@ -11,17 +11,39 @@ namespace DiskAnn.VirtualTable;
 /// </summary>
 internal static unsafe class QueryPlanner
 {
-    public static void Plan(SqliteIndexInfo* info)
+    public static void Plan(SqliteIndexInfo* info, IReadOnlyList<Filters.FilterColumn> filterColumns)
     {
         int match = -1, k = -1, listSize = -1, limit = -1, offset = -1;
         var rowids = new List<(int Constraint, char Op)>();
+        var filters = new List<(int Constraint, Filters.FilterOp Op, int Column)>();
+        string? refused = null;
         var unusableMatch = false;
+        var unusableFilter = false;
         for (var i = 0; i < info->nConstraint; i++)
         {
             var c = info->aConstraint[i];
+            var filterColumn = c.iColumn - Columns.FirstFilter;
+            var isFilter = filterColumn >= 0 && filterColumn < filterColumns.Count;
             if (c.usable == 0)
             {
                 unusableMatch |= c.op == INDEX_CONSTRAINT_MATCH && c.iColumn == Columns.Vector;
+                unusableFilter |= isFilter;
+                continue;
+            }
+
+            if (isFilter)
+            {
+                // Every constraint on a filter column is evaluated inside the search; one that cannot be would be applied
+                // by SQLite after the k nearest were picked (a short answer), so a KNN plan refuses it (below).
+                if (FilterConstraints.Op(info, i, c.op, filterColumns[filterColumn]) is { } op)
+                {
+                    filters.Add((i, op, filterColumn));
+                }
+                else
+                {
+                    refused ??= FilterConstraints.Unsupported(info, i, c.op, filterColumns[filterColumn]);
+                }
+
                 continue;
             }
 
@@ -79,7 +101,6 @@ internal static unsafe class QueryPlanner
                 return;
             }
 
-            var ops = new StringBuilder(rowids.Count);
             foreach (var (constraint, op) in rowids)
             {
                 if (op == RowIdFilter.In)
@@ -88,11 +109,37 @@ internal static unsafe class QueryPlanner
                 }
 
                 Use(constraint, QueryPlan.RowIds, omit: true);
-                ops.Append(op);
             }
 
-            info->idxStr = Utf8.SqliteCopy(ops.ToString());
-            info->needToFreeIdxStr = 1;
+        }
+
+        void UseFilters()
+        {
+            foreach (var (constraint, op, _) in filters)
+            {
+                if (op == Filters.FilterOp.In)
+                {
+                    SqliteApi.vtab_in(info, constraint, 1);
+                }
+
+                Use(constraint, QueryPlan.Filters, omit: true);
+            }
+        }
+
+        void WriteIdxStr()
+        {
+            if (rowids.Count > 0 || filters.Count > 0)
+            {
+                var text = new StringBuilder();
+                foreach (var (_, op) in rowids)
+                {
+                    text.Append(op);
+                }
+
+                text.Append(FilterConstraints.Encode(filters.ConvertAll(f => (f.Op, f.Column))));
+                info->idxStr = Utf8.SqliteCopy(text.ToString());
+                info->needToFreeIdxStr = 1;
+            }
         }
 
         if (match >= 0)
@@ -117,13 +164,27 @@ internal static unsafe class QueryPlanner
                 }
             }
 
+            if (refused is not null)
+            {
+                throw new SqliteCallException(ERROR, refused);
+            }
+
             UseRowIds();
+            UseFilters();
+            WriteIdxStr();
             info->estimatedCost = 10;
             info->estimatedRows = 10;
             if (!plan.HasFlag(QueryPlan.K) && !plan.HasFlag(QueryPlan.Limit))
             {
                 // No k yet (k = other.column in a join, say): a last resort, so that SQLite prefers a plan with k.
                 info->estimatedCost = 1e12;
+            }
+
+            if (unusableFilter)
+            {
+                // A filter column compared with a table SQLite has not read yet: SQLite would apply it after the search
+                // (fewer than k rows). A last resort, so that SQLite reads the other table first.
+                info->estimatedCost = 1e15;
             }
             if (byDistance)
             {
@@ -139,6 +200,8 @@ internal static unsafe class QueryPlanner
         else if (rowids.Count > 0)
         {
             UseRowIds();
+            UseFilters();
+            WriteIdxStr();
             if (rowids.Exists(r => r.Op is RowIdFilter.EqualTo or RowIdFilter.Is))
             {
                 info->estimatedCost = 1;
@@ -156,6 +219,14 @@ internal static unsafe class QueryPlanner
                 info->estimatedCost = 1e6;
                 info->estimatedRows = 250_000;
             }
+        }
+        else if (filters.Count > 0)
+        {
+            // A scan that returns only the rows the filter columns pass.
+            UseFilters();
+            WriteIdxStr();
+            info->estimatedCost = 5e6;
+            info->estimatedRows = 100_000;
         }
         else
         {

@@ -31,7 +31,9 @@ internal static unsafe class RowWriter
         }
 
         // (A table without a command column has no argument for it: see Columns.Declaration.)
-        var command = argv.Length > 2 + Columns.Command ? argv[2 + Columns.Command] : 0;
+        var filterColumns = table.Options.FilterColumns;
+        var commandAt = 2 + Columns.Command(filterColumns.Count);
+        var command = argv.Length > commandAt ? argv[commandAt] : 0;
         if (SqliteValues.IsNull(argv[0]) && command != 0 && !SqliteValues.IsNull(command))
         {
             table.Command(SqliteValues.ReadText(command) ?? "");
@@ -40,15 +42,21 @@ internal static unsafe class RowWriter
 
         long? rowid = SqliteValues.IsNull(argv[1]) ? null : ReadRowId(argv[1]);
         var vector = SqliteValues.ReadVector(argv[2 + Columns.Vector], table.Options.Dimension, "vector");
+        var filterValues = new Filters.FilterValue[filterColumns.Count];
+        for (var c = 0; c < filterValues.Length; c++)
+        {
+            filterValues[c] = FilterValues.ForColumn(argv[2 + Columns.FirstFilter + c], filterColumns[c], table.Name);
+        }
+
         var replace = SqliteApi.vtab_on_conflict(table.Db) == SqliteConstants.REPLACE;
         if (SqliteValues.IsNull(argv[0]))
         {
-            *newRowid = table.Insert(rowid, vector, replace);
+            *newRowid = table.Insert(rowid, vector, replace, filterValues);
             return;
         }
 
         var oldRowid = ReadRowId(argv[0]);
-        table.Update(oldRowid, rowid ?? oldRowid, vector, replace);
+        table.Update(oldRowid, rowid ?? oldRowid, vector, replace, filterValues);
     }
 
     /// <summary>A rowid as an ordinary table takes it: 3, 3.0 and '3' are 3; 3.5 or 'x' is an error.</summary>

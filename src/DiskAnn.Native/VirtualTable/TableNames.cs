@@ -14,14 +14,21 @@ internal static class TableNames
     private static readonly string[] Taken = ["vector", "distance", "k", "search_list_size", "rowid", "oid", "_rowid_"];
 
     /// <summary>True for a name the table cannot have a command column of (SQLite compares names case-insensitively).</summary>
-    public static bool IsTaken(string name) => Taken.Contains(name, StringComparer.OrdinalIgnoreCase);
+    public static bool IsTaken(string name, IReadOnlyList<Filters.FilterColumn> filters)
+        => Taken.Contains(name, StringComparer.OrdinalIgnoreCase) || filters.Any(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The names a column may not have: the hidden columns and the rowid's names.</summary>
+    public static bool IsReserved(string column) => Taken.Contains(column, StringComparer.OrdinalIgnoreCase);
+
+    private static string ColumnList(IReadOnlyList<Filters.FilterColumn> filters)
+        => "vector, distance, k, search_list_size" + string.Concat(filters.Select(f => ", " + f.Name)) + " and rowid (any case)";
 
     /// <summary>Refuses a name for a new table (CREATE) with a message naming the conflict, before anything is created.</summary>
-    public static void CheckNew(nint db, string schema, string name)
+    public static void CheckNew(nint db, string schema, string name, IReadOnlyList<Filters.FilterColumn> filters)
     {
-        if (IsTaken(name))
+        if (IsTaken(name, filters))
         {
-            throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: a diskann table cannot be named '{name}': its columns are vector, distance, k, search_list_size and rowid (any case); choose another name");
+            throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: a diskann table cannot be named '{name}': its columns are {ColumnList(filters)}; choose another name");
         }
 
         if (ExistingShadow(db, schema, name, null) is { } existing)
@@ -34,11 +41,11 @@ internal static class TableNames
     /// Refuses ALTER TABLE ... RENAME TO <paramref name="newName"/> before anything changes (SQLite then keeps the
     /// old name): a taken name, or one whose shadow tables would collide with another table, index or view.
     /// </summary>
-    public static void CheckRename(nint db, string schema, string oldName, string newName)
+    public static void CheckRename(nint db, string schema, string oldName, string newName, IReadOnlyList<Filters.FilterColumn> filters)
     {
-        if (IsTaken(newName))
+        if (IsTaken(newName, filters))
         {
-            throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: cannot rename \"{oldName}\" to '{newName}': its columns are vector, distance, k, search_list_size and rowid (any case); choose another name");
+            throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: cannot rename \"{oldName}\" to '{newName}': its columns are {ColumnList(filters)}; choose another name");
         }
 
         if (ExistingShadow(db, schema, newName, oldName) is { } existing)

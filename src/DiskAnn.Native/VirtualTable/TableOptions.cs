@@ -26,6 +26,7 @@ internal static class TableOptions
     public static GraphOptions Parse(IReadOnlyList<string> arguments)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var columns = new List<Filters.FilterColumn>();
         foreach (var argument in arguments)
         {
             var text = argument.Trim();
@@ -35,7 +36,13 @@ internal static class TableOptions
             }
 
             var equals = text.IndexOf('=');
-            if (equals <= 0)
+            if (equals < 0)
+            {
+                columns.Add(FilterColumnDeclaration.Parse(text));
+                continue;
+            }
+
+            if (equals == 0)
             {
                 throw Fail($"diskann: cannot read option '{text}': write name=value, for example dimension=384");
             }
@@ -95,12 +102,13 @@ internal static class TableOptions
         }
 
         var cacheSize = values.TryGetValue("cache_size_mb", out var cache) ? Integer("cache_size_mb", cache, 0, MaxCacheSizeMb) : 0;
-        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList, encoding, cacheSize);
+        FilterColumnDeclaration.Check(columns);
+        return new GraphOptions(dimension, metric, maxDegree, buildList, alpha, searchList, encoding, cacheSize) { FilterColumns = columns };
     }
 
     /// <summary>The options as a CREATE argument list, for messages and for tools that rebuild the declaration.</summary>
     public static string Format(GraphOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Quantization == DiskAnnQuantization.Int8 ? "int8" : "none")}, cache_size_mb={o.CacheSizeMb}");
+        $"dimension={o.Dimension}, metric={Distance.VectorMath.Name(o.Metric)}, max_degree={o.MaxDegree}, build_search_list_size={o.BuildListSize}, alpha={o.Alpha}, search_list_size={o.SearchListSize}, quantization={(o.Quantization == DiskAnnQuantization.Int8 ? "int8" : "none")}, cache_size_mb={o.CacheSizeMb}{string.Concat(o.FilterColumns.Select(c => ", " + c.Declaration))}");
 
     private static int Integer(string name, string text, int min, int max)
     {

@@ -1,0 +1,186 @@
+namespace DiskAnn.Filters;
+
+/// <summary>
+/// The filter column constraints of one query, ANDed, compiled against one store: each constrained column becomes one
+/// test on a slot (a TEXT column's conditions become the set of dictionary codes that meet them, so the test is one
+/// lookup). The search calls <see cref="Matches"/> on every candidate it could return.
+/// </summary>
+internal sealed class RowPredicate
+{
+    /// <summary>Above this many partitions a partition-key condition is tested row by row instead of read from the partition lists.</summary>
+    private const int MaxListedPartitions = 64;
+
+    private readonly FilterColumnStore _store;
+    private readonly ColumnTest[] _tests;
+
+    public RowPredicate(FilterColumnStore store, IReadOnlyList<(int Column, FilterCondition Condition)> conditions)
+    {
+        _store = store;
+        _tests = [.. conditions.GroupBy(c => c.Column).Select(g => ColumnTest.Compile(store, g.Key, [.. g.Select(c => c.Condition)]))];
+        if (store.PartitionColumn >= 0 && Array.Find(_tests, t => t.Column == store.PartitionColumn) is { } partition)
+        {
+            PartitionKeys = partition.Keys(store, MaxListedPartitions);
+        }
+    }
+
+    /// <summary>
+    /// The only partitions a matching row can be in, when the query constrains the partition key to a few values
+    /// (=, IN, IS, IS NULL); null when it does not. (A null element is the NULL partition.)
+    /// </summary>
+    public IReadOnlyList<long?>? PartitionKeys { get; }
+
+    public bool Matches(int slot)
+    {
+        foreach (var test in _tests)
+        {
+            if (!test.Matches(_store, slot))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The conditions of one column, compiled.</summary>
+    private abstract class ColumnTest(int column)
+    {
+        public int Column { get; } = column;
+
+        public abstract bool Matches(FilterColumnStore store, int slot);
+
+        /// <summary>The partitions (column values) that pass, if they are a short list; null otherwise.</summary>
+        public abstract IReadOnlyList<long?>? Keys(FilterColumnStore store, int max);
+
+        public static ColumnTest Compile(FilterColumnStore store, int column, FilterCondition[] conditions)
+        {
+            var nullPasses = conditions.All(c => c.TestNull());
+            if (store.Columns[column].Type != FilterType.Text)
+            {
+                return new ValueTest(column, conditions, nullPasses);
+            }
+
+            var dictionary = store.Dictionary(column)!;
+            var allowed = new bool[dictionary.Count];
+            for (var code = 0; code < allowed.Length; code++)
+            {
+                var text = FilterValue.FromText(dictionary.Text(code));
+                allowed[code] = conditions.All(c => c.Test(text));
+            }
+
+            return new CodeTest(column, allowed, nullPasses);
+        }
+    }
+
+    /// <summary>A TEXT column: the codes whose text meets every condition.</summary>
+    private sealed class CodeTest(int column, bool[] allowed, bool nullPasses) : ColumnTest(column)
+    {
+        public override bool Matches(FilterColumnStore store, int slot)
+        {
+            if (store.IsNull(slot, Column))
+            {
+                return nullPasses;
+            }
+
+            // A code added after the query compiled its set belongs to a row this image does not hold.
+            var code = store.Word(slot, Column);
+            return code < allowed.Length && allowed[code];
+        }
+
+        public override IReadOnlyList<long?>? Keys(FilterColumnStore store, int max)
+        {
+            var keys = new List<long?>();
+            if (nullPasses)
+            {
+                keys.Add(null);
+            }
+
+            for (var code = 0; code < allowed.Length; code++)
+            {
+                if (allowed[code])
+                {
+                    if (keys.Count == max)
+                    {
+                        return null;
+                    }
+
+                    keys.Add(code);
+                }
+            }
+
+            return keys;
+        }
+    }
+
+    /// <summary>An INTEGER or REAL column: every condition tested on the value.</summary>
+    private sealed class ValueTest(int column, FilterCondition[] conditions, bool nullPasses) : ColumnTest(column)
+    {
+        public override bool Matches(FilterColumnStore store, int slot)
+        {
+            if (store.IsNull(slot, Column))
+            {
+                return nullPasses;
+            }
+
+            var value = store.Get(slot, Column);
+            foreach (var condition in conditions)
+            {
+                if (!condition.Test(value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override IReadOnlyList<long?>? Keys(FilterColumnStore store, int max)
+        {
+            // Only an integer partition key gets here; its candidates are the values an =, IN or IS names.
+            List<long?>? keys = null;
+            foreach (var condition in conditions)
+            {
+                IEnumerable<FilterValue>? named = condition.Op switch
+                {
+                    FilterOp.Equal or FilterOp.Is => [condition.Operand],
+                    FilterOp.In => condition.List,
+                    FilterOp.IsNull => [FilterValue.Null],
+                    _ => null,
+                };
+                if (named is null)
+                {
+                    continue;
+                }
+
+                var candidates = new List<long?>();
+                foreach (var value in named)
+                {
+                    if (value.IsNull)
+                    {
+                        if (condition.Op is FilterOp.Is or FilterOp.IsNull)
+                        {
+                            candidates.Add(null);
+                        }
+                    }
+                    else if (value.Kind == ValueKind.Integer)
+                    {
+                        candidates.Add(value.Integer);
+                    }
+                    else if (value.Kind == ValueKind.Real && value.Real == Math.Floor(value.Real) && Math.Abs(value.Real) < 9.2233720368547758E18)
+                    {
+                        candidates.Add((long)value.Real);
+                    }
+                }
+
+                // Every key listed must still pass every condition (tenant_id IN (1, 2) AND tenant_id != 2).
+                var passing = candidates.Distinct().Where(key => key is null ? nullPasses : conditions.All(c => c.Test(FilterValue.FromInteger(key.Value)))).ToList();
+                if (passing.Count <= max && (keys is null || passing.Count < keys.Count))
+                {
+                    keys = passing;
+                }
+            }
+
+            return keys;
+        }
+    }
+}

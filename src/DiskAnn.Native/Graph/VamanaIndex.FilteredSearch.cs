@@ -1,0 +1,91 @@
+namespace DiskAnn.Graph;
+
+/// <summary>The graph search of a filtered query (Filtered-DiskANN's idea on an unlabelled graph).</summary>
+internal sealed partial class VamanaIndex
+{
+    /// <summary>How many rows of the query's partitions join the entry point as starting points.</summary>
+    private const int PartitionStarts = 8;
+
+    /// <summary>
+    /// A best-first walk from the entry point (and from rows of the query's partitions, when it names them) that
+    /// goes through every node, matching or not, but keeps only matching linked ones in the result list of size
+    /// <paramref name="listSize"/> (left in the scratch pool). It stops when the nearest node not yet expanded is
+    /// farther than the farthest of a full result list; until the list is full it keeps walking, so a filter that few
+    /// rows pass still gets every one of them (every node is reachable from the entry point). Tombstones route, as in
+    /// the unfiltered search.
+    /// </summary>
+    public void FilteredGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, IReadOnlyList<int>? starts, SearchScratch scratch)
+    {
+        scratch.Begin(Nodes.SlotCount, listSize);
+        var frontier = scratch.Frontier;
+        frontier.Clear();
+        if (Entry < 0)
+        {
+            return;
+        }
+
+        var first = new List<int>(1 + Seeds.Length + PartitionStarts) { Entry };
+        first.AddRange(Seeds);
+        if (starts is { Count: > 0 })
+        {
+            var count = Math.Min(PartitionStarts, starts.Count);
+            for (var i = 0; i < count; i++)
+            {
+                first.Add(starts[(int)((long)i * starts.Count / count)]);
+            }
+        }
+
+        foreach (var slot in first)
+        {
+            if (Nodes.State(slot) is NodeState.Linked or NodeState.Deleted && scratch.Visit(slot))
+            {
+                var distance = Distance(query, queryInverseNorm, slot);
+                frontier.Enqueue(slot, distance);
+                if (Nodes.State(slot) == NodeState.Linked && passes(slot))
+                {
+                    scratch.Offer(slot, distance);
+                }
+            }
+        }
+
+        while (frontier.TryDequeue(out var node, out var nodeDistance))
+        {
+            if (scratch.PoolCount == listSize && nodeDistance > scratch.Pool[listSize - 1].Distance)
+            {
+                break;
+            }
+
+            var neighbors = Nodes.Neighbors(node);
+            if (scratch.Batch.Length < neighbors.Length)
+            {
+                scratch.Batch = new int[Nodes.Capacity];
+            }
+
+            var unvisited = 0;
+            foreach (var neighbor in neighbors)
+            {
+                if (scratch.Visit(neighbor))
+                {
+                    Nodes.Prefetch(neighbor);
+                    scratch.Batch[unvisited++] = neighbor;
+                }
+            }
+
+            for (var i = 0; i < unvisited; i++)
+            {
+                var neighbor = scratch.Batch[i];
+                var distance = Distance(query, queryInverseNorm, neighbor);
+                if (scratch.PoolCount < listSize || distance < scratch.Pool[listSize - 1].Distance)
+                {
+                    frontier.Enqueue(neighbor, distance);
+                    if (Nodes.State(neighbor) == NodeState.Linked && passes(neighbor))
+                    {
+                        scratch.Offer(neighbor, distance);
+                    }
+                }
+            }
+        }
+
+        frontier.Clear();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text;
+using DiskAnn.Filters;
+using DiskAnn.Sqlite;
+using static DiskAnn.Sqlite.SqliteConstants;
+
+namespace DiskAnn.VirtualTable;
+
+/// <summary>
+/// The filter column constraints of a query, from xBestIndex to xFilter: which operators the module evaluates
+/// (=, !=, &lt;, &lt;=, &gt;, &gt;=, IN, IS, IS NOT, IS NULL, IS NOT NULL; BETWEEN arrives as &gt;= and &lt;=), how
+/// they are listed in idxStr (after a '|', two characters each: the operator, then 'A' + the column), and their
+/// operands read from argv with the column's affinity.
+/// </summary>
+internal static unsafe class FilterConstraints
+{
+    private const char Separator = '|';
+
+    /// <summary>The operator for a constraint the module evaluates, or null (see <see cref="Unsupported"/>).</summary>
+    public static FilterOp? Op(SqliteIndexInfo* info, int constraint, int op, FilterColumn column)
+    {
+        // Text compares byte by byte (BINARY); a query asking for another collation is not one the module can answer.
+        if (column.Type == FilterType.Text && !IsBinary(info, constraint))
+        {
+            return null;
+        }
+
+        return op switch
+        {
+            INDEX_CONSTRAINT_EQ => SqliteApi.vtab_in(info, constraint, -1) != 0 ? FilterOp.In : FilterOp.Equal,
+            INDEX_CONSTRAINT_NE => FilterOp.NotEqual,
+            INDEX_CONSTRAINT_LT => FilterOp.Less,
+            INDEX_CONSTRAINT_LE => FilterOp.AtMost,
+            INDEX_CONSTRAINT_GT => FilterOp.Greater,
+            INDEX_CONSTRAINT_GE => FilterOp.AtLeast,
+            INDEX_CONSTRAINT_IS => FilterOp.Is,
+            INDEX_CONSTRAINT_ISNOT => FilterOp.IsNot,
+            INDEX_CONSTRAINT_ISNULL => FilterOp.IsNull,
+            INDEX_CONSTRAINT_ISNOTNULL => FilterOp.IsNotNull,
+            _ => null,
+        };
+    }
+
+    /// <summary>Why a vector MATCH query cannot take a constraint on a filter column, and what to write instead.</summary>
+    public static string Unsupported(SqliteIndexInfo* info, int constraint, int op, FilterColumn column)
+    {
+        var what = op switch
+        {
+            INDEX_CONSTRAINT_LIKE => "LIKE",
+            INDEX_CONSTRAINT_GLOB => "GLOB",
+            INDEX_CONSTRAINT_REGEXP => "REGEXP",
+            INDEX_CONSTRAINT_MATCH => "MATCH",
+            _ when column.Type == FilterType.Text && !IsBinary(info, constraint) => $"a comparison with COLLATE {Utf8.Read(SqliteApi.vtab_collation(info, constraint))}",
+            _ => "this comparison",
+        };
+        return $"diskann: {what} on filter column {column.Name} cannot be evaluated inside a vector search (the module evaluates =, !=, <, <=, >, >=, IN, IS, IS NOT, IS NULL, IS NOT NULL and BETWEEN, byte-wise for text); write it as rowid IN (SELECT rowid FROM ... WHERE ...) so that k rows still come back";
+    }
+
+    private static bool IsBinary(SqliteIndexInfo* info, int constraint)
+    {
+        var collation = Utf8.Read(SqliteApi.vtab_collation(info, constraint));
+        return collation is null || string.Equals(collation, "BINARY", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The idxStr part listing the constraints in argv order ("" for none).</summary>
+    public static string Encode(IReadOnlyList<(FilterOp Op, int Column)> constraints)
+    {
+        if (constraints.Count == 0)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder().Append(Separator);
+        foreach (var (op, column) in constraints)
+        {
+            text.Append((char)op).Append((char)('A' + column));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Splits idxStr into the rowid operators and the filter constraints' part.</summary>
+    public static (string RowIdOps, string Filters) Split(string? idxStr)
+    {
+        var text = idxStr ?? "";
+        var at = text.IndexOf(Separator);
+        return at < 0 ? (text, "") : (text[..at], text[(at + 1)..]);
+    }
+
+    /// <summary>Reads the constraints' operands from argv (one argument each), given each its column's affinity.</summary>
+    public static List<(int Column, FilterCondition Condition)> Read(string encoded, ReadOnlySpan<nint> argv, IReadOnlyList<FilterColumn> columns)
+    {
+        var conditions = new List<(int, FilterCondition)>(encoded.Length / 2);
+        for (var i = 0; i < encoded.Length / 2; i++)
+        {
+            var op = (FilterOp)encoded[2 * i];
+            var column = encoded[(2 * i) + 1] - 'A';
+            var type = columns[column].Type;
+            var condition = op switch
+            {
+                FilterOp.In => new FilterCondition(op, FilterValue.Null, ReadInList(argv[i], type, columns[column].Name)),
+                FilterOp.IsNull or FilterOp.IsNotNull => new FilterCondition(op, FilterValue.Null),
+                _ => new FilterCondition(op, FilterValues.Operand(argv[i], type)),
+            };
+            conditions.Add((column, condition));
+        }
+
+        return conditions;
+    }
+
+    private static FilterValue[] ReadInList(nint list, FilterType type, string column)
+    {
+        var values = new List<FilterValue>();
+        nint value;
+        var rc = SqliteApi.vtab_in_first(list, &value);
+        while (rc == OK && value != 0)
+        {
+            values.Add(FilterValues.Operand(value, type));
+            rc = SqliteApi.vtab_in_next(list, &value);
+        }
+
+        if (rc != OK && rc != DONE)
+        {
+            throw new SqliteCallException(rc, $"diskann: could not read the {column} IN (...) list");
+        }
+
+        return [.. values];
+    }
+}
