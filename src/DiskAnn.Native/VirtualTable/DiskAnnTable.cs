@@ -544,7 +544,13 @@ internal sealed class DiskAnnTable : IDisposable
     public List<string> CheckIntegrity()
     {
         var stored = Load();
-        return IntegrityCheck.Run(stored.Nodes, stored.Entry, stored.Seeds);
+        var problems = IntegrityCheck.Run(stored.Nodes, stored.Entry, stored.Seeds);
+        if (_storage.FilterSlots() is { } filterSlots)
+        {
+            Filters.FilterIntegrity.Check(stored.Nodes, filterSlots, Current, problems);
+        }
+
+        return problems;
     }
 
     public void Begin()

@@ -128,4 +128,170 @@ public sealed class FilterColumnTests : DatabaseTest
         Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m ORDER BY rowid"), RowIdsOf(c, "SELECT rowid FROM t ORDER BY rowid"));
         transaction.Rollback();
     }
+
+    private static List<string> Table(SqliteConnection c, string sql)
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
+
+    private const string Shape = "rowid, lang, typeof(lang), price, typeof(price), n, typeof(n), tenant, typeof(tenant)";
+
+    [Fact]
+    public void Values_read_back_as_stored_and_an_update_of_filter_columns_only_keeps_the_graph()
+    {
+        using var c = OpenWithModel();
+        Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(c, $"SELECT {Shape} FROM t ORDER BY rowid"));
+        var graph = Table(c, "SELECT id, hex(data) FROM t_graph ORDER BY id");
+
+        foreach (var sql in new[]
+        {
+            "UPDATE {0} SET lang = 'de', price = price + 1 WHERE rowid % 3 = 0",
+            "UPDATE {0} SET tenant = 9 WHERE rowid <= 12",
+            "UPDATE {0} SET n = NULL, lang = NULL WHERE rowid > 50",
+        })
+        {
+            Assert.Equal(c.Execute(string.Format(sql, "m")), c.Execute(string.Format(sql, "t")));
+        }
+
+        // No re-linking: the stored graph is byte for byte the same.
+        Assert.Equal(graph, Table(c, "SELECT id, hex(data) FROM t_graph ORDER BY id"));
+        Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(c, $"SELECT {Shape} FROM t ORDER BY rowid"));
+        Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant = 9 AND lang = 'de' ORDER BY x").Take(5),
+            RowIdsOf(c, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 5 AND tenant = 9 AND lang = 'de'"));
+        c.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
+
+        // A copy of the file loads the values from the shadow tables (a new image, not this process's).
+        c.Execute("UPDATE t SET vector = vector_from_json('[0.5, 0]'), lang = 'moved' WHERE rowid = 40");
+        c.Execute("UPDATE m SET x = -1, lang = 'moved' WHERE rowid = 40");
+        var copy = System.IO.Path.Combine(Db.Folder, "copy.db");
+        c.Execute($"VACUUM INTO '{copy}'");
+        using var other = new SqliteConnection($"Data Source={copy};Pooling=False");
+        other.Open();
+        other.LoadDiskAnn();
+        other.Execute($"ATTACH '{Db.Path}' AS original");
+        Assert.Equal(Table(other, $"SELECT {Shape} FROM original.m ORDER BY rowid"), Table(other, $"SELECT {Shape} FROM t ORDER BY rowid"));
+        Assert.Equal([40L], RowIdsOf(other, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND lang = 'moved'"));
+        Assert.Equal(RowIdsOf(other, "SELECT rowid FROM original.m WHERE tenant = 9 ORDER BY x LIMIT 3"), RowIdsOf(other, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND tenant = 9"));
+        other.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
+    }
+
+    [Fact]
+    public void A_value_takes_the_column_type_as_a_strict_table_takes_it_and_anything_else_is_refused()
+    {
+        using var c = OpenWithModel();
+        c.Execute("INSERT INTO t(rowid, vector, lang, price, n, tenant) VALUES (100, vector_from_json('[1, 1]'), 9.5, 3, '12', 4.0)");
+        Assert.Equal(["100|9.5|text|3|real|12|integer|4|integer"], Table(c, $"SELECT {Shape} FROM t WHERE rowid = 100"));
+
+        foreach (var (values, message) in new[]
+        {
+            ("'x', 1, 'abc', 1", "cannot store the text 'abc' in INTEGER column t.n"),
+            ("'x', 1, 2.5, 1", "cannot store the number 2.5 in INTEGER column t.n"),
+            ("x'00', 1, 1, 1", "cannot store a BLOB in TEXT column t.lang"),
+            ("'x', 'cheap', 1, 1", "cannot store the text 'cheap' in REAL column t.price"),
+            ("'x', 1, 1, 'seven'", "cannot store the text 'seven' in INTEGER column t.tenant"),
+        })
+        {
+            var e = Assert.Throws<SqliteException>(() => c.Execute($"INSERT INTO t(rowid, vector, lang, price, n, tenant) VALUES (101, vector_from_json('[1, 1]'), {values})"));
+            Assert.Contains(message, e.Message);
+            e = Assert.Throws<SqliteException>(() => c.Execute($"UPDATE t SET (lang, price, n, tenant) = ({values}) WHERE rowid = 100"));
+            Assert.Contains(message, e.Message);
+        }
+
+        Assert.Equal(Rows + 1L, c.Count("t"));
+        Assert.Equal(["100|9.5|text|3|real|12|integer|4|integer"], Table(c, $"SELECT {Shape} FROM t WHERE rowid = 100"));
+        c.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
+    }
+
+    [Theory]
+    [InlineData("lang BLOB", "filter column 'lang' has type 'BLOB': a filter column is INTEGER, REAL, TEXT")]
+    [InlineData("lang", "cannot read 'lang'")]
+    [InlineData("distance REAL", "a filter column cannot be named 'distance'")]
+    [InlineData("K INTEGER", "a filter column cannot be named 'K'")]
+    [InlineData("rowid INTEGER", "a filter column cannot be named 'rowid'")]
+    [InlineData("lang TEXT, LANG INTEGER", "filter column 'LANG' is declared twice")]
+    [InlineData("a INTEGER PARTITION KEY, b TEXT PARTITION KEY", "at most one PARTITION KEY, got a and b")]
+    [InlineData("price REAL PARTITION KEY", "filter column 'price' cannot be the PARTITION KEY: a partition key is INTEGER or TEXT")]
+    [InlineData("c0 TEXT, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT, c5 TEXT, c6 TEXT, c7 TEXT, c8 TEXT, c9 TEXT, c10 TEXT, c11 TEXT, c12 TEXT, c13 TEXT, c14 TEXT, c15 TEXT, c16 TEXT", "at most 16 filter columns, got 17")]
+    [InlineData("t TEXT", "a diskann table cannot be named 't': its columns are vector, distance, k, search_list_size, t and rowid")]
+    public void A_bad_column_declaration_fails_create_with_the_column_named_and_nothing_created(string declaration, string message)
+    {
+        using var c = Db.Open();
+        var e = Assert.Throws<SqliteException>(() => c.Execute($"CREATE VIRTUAL TABLE t USING diskann(dimension=2, {declaration})"));
+        Assert.Contains(message, e.Message);
+        Assert.Equal(0L, c.Scalar("SELECT count(*) FROM sqlite_schema"));
+    }
+
+    [Fact]
+    public void A_condition_the_search_cannot_evaluate_is_refused_with_what_to_write()
+    {
+        using var c = OpenWithModel();
+        foreach (var condition in new[] { "lang LIKE 'e%'", "lang GLOB 'e*'", "lang = 'EN' COLLATE NOCASE" })
+        {
+            var e = Assert.Throws<SqliteException>(() => RowIdsOf(c, $"SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND {condition}"));
+            Assert.Contains("cannot be evaluated inside a vector search", e.Message);
+            Assert.Contains("rowid IN (SELECT rowid FROM", e.Message);
+
+            // Outside a vector search SQLite evaluates it itself, as on an ordinary table.
+            Assert.Equal(RowIdsOf(c, $"SELECT rowid FROM m WHERE {condition} ORDER BY rowid"), RowIdsOf(c, $"SELECT rowid FROM t WHERE {condition} ORDER BY rowid"));
+
+            // The spelling the message gives returns k rows.
+            Assert.Equal(RowIdsOf(c, $"SELECT rowid FROM m WHERE {condition} ORDER BY x LIMIT 3"),
+                RowIdsOf(c, $"SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND rowid IN (SELECT rowid FROM t WHERE {condition})"));
+        }
+
+        // A LIMIT is k only when every condition is one the index evaluates; with an OR SQLite does not pass it, and k is asked for.
+        var limit = Assert.Throws<SqliteException>(() => RowIdsOf(c, "SELECT rowid FROM t WHERE vector MATCH $q AND (lang = 'en' OR price < 0) LIMIT 3"));
+        Assert.Contains("needs k", limit.Message);
+        Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE lang = 'de' AND price > 0 ORDER BY x LIMIT 3"),
+            RowIdsOf(c, "SELECT rowid FROM t WHERE vector MATCH $q AND lang = 'de' AND price > 0 ORDER BY distance LIMIT 3"));
+    }
+
+    [Fact]
+    public void Another_connection_sees_committed_filter_values_and_partitions_emptied_and_created()
+    {
+        using var c = OpenWithModel();
+        using var other = Db.Open();
+        Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant = 2 ORDER BY x LIMIT 4"), RowIdsOf(other, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 4 AND tenant = 2"));
+
+        foreach (var sql in new[] { "DELETE FROM {0} WHERE tenant = 2", "UPDATE {0} SET tenant = 77, lang = 'new' WHERE rowid IN (5, 9, 31)" })
+        {
+            Assert.Equal(c.Execute(string.Format(sql, "m")), c.Execute(string.Format(sql, "t")));
+        }
+
+        c.Execute("INSERT INTO t(rowid, vector, lang, tenant) VALUES (200, vector_from_json('[0.1, 0]'), 'new', 78)");
+        c.Execute("INSERT INTO m(rowid, x, lang, tenant) VALUES (200, -5, 'new', 78)");
+        foreach (var connection in new[] { other, c })
+        {
+            Assert.Empty(RowIdsOf(connection, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 4 AND tenant = 2"));
+            Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant IN (77, 78) ORDER BY x"), RowIdsOf(connection, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND tenant IN (77, 78)"));
+            Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE lang = 'new' ORDER BY x"), RowIdsOf(connection, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND lang = 'new'"));
+            Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(connection, $"SELECT {Shape} FROM t ORDER BY rowid"));
+        }
+
+        other.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
+    }
+
+    [Fact]
+    public void Rename_and_optimize_keep_the_filter_columns()
+    {
+        using var c = OpenWithModel();
+        c.Execute("DELETE FROM t WHERE rowid <= 40");
+        c.Execute("DELETE FROM m WHERE rowid <= 40");
+        c.Execute("INSERT INTO t(t) VALUES ('optimize')");
+        c.Execute("ALTER TABLE t RENAME TO u");
+        Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(c, $"SELECT {Shape} FROM u ORDER BY rowid"));
+        Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant = 1 ORDER BY x"), RowIdsOf(c, "SELECT rowid FROM u WHERE vector MATCH $q AND k = 10 AND tenant = 1"));
+        c.Execute("INSERT INTO u(u) VALUES ('integrity-check')");
+        var e = Assert.Throws<SqliteException>(() => c.Execute("ALTER TABLE u RENAME TO lang"));
+        Assert.Contains("its columns are vector, distance, k, search_list_size, lang, price, n, tenant and rowid", e.Message);
+    }
 }
