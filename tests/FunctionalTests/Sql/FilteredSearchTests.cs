@@ -1,0 +1,87 @@
+using System.Numerics.Tensors;
+using DiskAnn;
+using Microsoft.Data.Sqlite;
+
+namespace FunctionalTests.Sql;
+
+/// <summary>
+/// Filtered KNN on a table large enough that the graph search (not an exact scan of the matching rows) answers
+/// selective filters: checked against a brute-force scan of the rows that pass. Every answer has k rows whenever k
+/// match and only rows that pass; recall is high.
+/// </summary>
+public sealed class FilteredSearchTests : DatabaseTest
+{
+    private const int Rows = 10_000;
+    private const int Dimension = 8;
+
+    [Theory]
+    [InlineData("bucket < 5")]
+    [InlineData("bucket < 2")]
+    [InlineData("lang = 'a'")]
+    [InlineData("part = 0")]
+    [InlineData("part IN (0, 1) AND lang = 'b'")]
+    [InlineData("hi = 1")]
+    [InlineData("hi = 1 AND bucket != 3")]
+    [InlineData("cat = 7")]
+    [InlineData("part = 17")]
+    public void A_filtered_search_returns_k_passing_rows_close_to_the_exact_answer(string condition)
+    {
+        var random = new Random(12);
+        var vectors = new float[Rows][];
+        using var c = Db.Open();
+        c.Execute($"CREATE VIRTUAL TABLE t USING diskann(dimension={Dimension}, metric=l2, bucket INTEGER, cat INTEGER, lang TEXT, hi INTEGER, part INTEGER PARTITION KEY)");
+        c.Execute("CREATE TABLE m(bucket INTEGER, cat INTEGER, lang TEXT, hi INTEGER, part INTEGER)");
+        using (var transaction = c.BeginTransaction())
+        {
+            for (var i = 0; i < Rows; i++)
+            {
+                var v = vectors[i] = [.. Enumerable.Range(0, Dimension).Select(_ => (float)Gaussian(random))];
+                var values = new object[] { i % 10, random.Next(100), random.Next(2) == 0 ? "a" : "b", v[0] > 1 ? 1 : 0, i % 5 < 2 ? 0 : (i % 5 == 2 ? 1 : 2 + random.Next(30)) };
+                c.Execute("INSERT INTO t(rowid, vector, bucket, cat, lang, hi, part) VALUES ($id, $v, $b, $c, $l, $h, $p)",
+                    ("$id", i + 1), ("$v", DiskAnnVector.ToBlob(v)), ("$b", values[0]), ("$c", values[1]), ("$l", values[2]), ("$h", values[3]), ("$p", values[4]));
+                c.Execute("INSERT INTO m(rowid, bucket, cat, lang, hi, part) VALUES ($id, $b, $c, $l, $h, $p)",
+                    ("$id", i + 1), ("$b", values[0]), ("$c", values[1]), ("$l", values[2]), ("$h", values[3]), ("$p", values[4]));
+            }
+
+            transaction.Commit();
+        }
+
+        var passing = RowIds(c, $"SELECT rowid FROM m WHERE {condition}", null).ToHashSet();
+        Assert.NotEmpty(passing);
+        const int k = 10;
+        double found = 0, expected = 0;
+        for (var q = 0; q < 30; q++)
+        {
+            var query = q % 3 == 0 ? vectors[random.Next(Rows)] : [.. Enumerable.Range(0, Dimension).Select(_ => (float)Gaussian(random) * 1.5f)];
+            var exact = passing.OrderBy(id => TensorPrimitives.Distance(query, vectors[id - 1])).Take(k).ToHashSet();
+            var answer = RowIds(c, $"SELECT rowid FROM t WHERE vector MATCH $q AND k = {k} AND search_list_size = 10 AND {condition}", query);
+            Assert.Equal(Math.Min(k, passing.Count), answer.Count);
+            Assert.All(answer, id => Assert.Contains(id, passing));
+            found += answer.Count(exact.Contains);
+            expected += exact.Count;
+        }
+
+        Assert.True(found / expected >= 0.9, $"recall@{k} {found / expected:0.000} for {condition}");
+    }
+
+    private static List<long> RowIds(SqliteConnection c, string sql, float[]? query)
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = sql;
+        if (query is not null)
+        {
+            command.Parameters.AddWithValue("$q", DiskAnnVector.ToBlob(query));
+        }
+
+        using var reader = command.ExecuteReader();
+        var rows = new List<long>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetInt64(0));
+        }
+
+        return rows;
+    }
+
+    private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
