@@ -3,21 +3,30 @@ using Microsoft.Data.Sqlite;
 namespace DiskAnn.Benchmarks;
 
 /// <summary>
-/// Issue 5: filtered KNN, <c>rowid IN (SELECT id FROM docs WHERE bucket &lt; $b)</c> with bucket = hash(id) % 1000,
-/// for predicates allowing 0.1%, 1%, 10% and 50% of the rows, against the exact filtered top k.
+/// Filtered KNN (issue 12): the same predicates answered by filter columns of the index
+/// (<c>diskann(..., bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY)</c>, evaluated
+/// inside the search) and by <c>rowid IN (SELECT id FROM docs WHERE ...)</c> over an indexed ordinary table, each
+/// against the exact filtered top k, beside the unfiltered search of the same table.
 /// </summary>
 public static class FilteredBench
 {
-    public static int Bucket(long id)
+    public const string FilteredTable = "docs_f";
+
+    /// <summary>murmur3's finalizer: a well-spread pseudo-random function of an id (and a seed).</summary>
+    public static int Bucket(long id, int modulus = 1000, ulong seed = 0)
     {
-        var x = (ulong)id;
+        var x = (ulong)id ^ seed;
         x ^= x >> 33;
         x *= 0xff51afd7ed558ccdUL;
         x ^= x >> 33;
         x *= 0xc4ceb9fe1a85ec53UL;
         x ^= x >> 33;
-        return (int)(x % 1000);
+        return (int)(x % (ulong)modulus);
     }
+
+    private sealed record Row(int Bucket, string Lang, double Price, string Kind, int Tenant);
+
+    private sealed record Case(string Label, string Where, Func<Row, bool> Passes);
 
     public static void Run(BenchContext context)
     {
@@ -25,64 +34,147 @@ public static class FilteredBench
         var data = context.Data;
         var k = context.K;
         var l = built.OperatingL;
+        var rows = Enumerable.Range(0, data.BaseCount).Select(i => MakeRow(i + 1, Kinds(context))).ToArray();
 
         using var connection = SqlIndex.Open(built.DbPath);
         SqlIndex.Exec(connection, "DROP TABLE IF EXISTS docs");
-        SqlIndex.Exec(connection, "CREATE TABLE docs(id INTEGER PRIMARY KEY, bucket INTEGER NOT NULL)");
+        SqlIndex.Exec(connection, $"DROP TABLE IF EXISTS {FilteredTable}");
+        SqlIndex.Exec(connection, "CREATE TABLE docs(id INTEGER PRIMARY KEY, bucket INTEGER NOT NULL, lang TEXT, price REAL, kind TEXT, tenant INTEGER)");
         using (var transaction = connection.BeginTransaction())
         using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO docs(id, bucket) VALUES ($id, $b)";
-            var id = insert.Parameters.Add("$id", SqliteType.Integer);
-            var b = insert.Parameters.Add("$b", SqliteType.Integer);
+            insert.CommandText = "INSERT INTO docs(id, bucket, lang, price, kind, tenant) VALUES ($id, $b, $l, $p, $k, $t)";
+            var parameters = new[] { "$id", "$b", "$l", "$p", "$k", "$t" }.Select(name => insert.Parameters.Add(name, SqliteType.Integer)).ToArray();
             insert.Prepare();
             for (var i = 0; i < data.BaseCount; i++)
             {
-                id.Value = (long)i + 1;
-                b.Value = Bucket(i + 1);
+                var row = rows[i];
+                parameters[0].Value = i + 1L;
+                parameters[1].Value = row.Bucket;
+                parameters[2].Value = row.Lang;
+                parameters[3].Value = row.Price;
+                parameters[4].Value = row.Kind;
+                parameters[5].Value = row.Tenant;
                 insert.ExecuteNonQuery();
             }
 
             transaction.Commit();
         }
 
-        SqlIndex.Exec(connection, "CREATE INDEX docs_bucket ON docs(bucket)");
-
-        var table = new MarkdownTable("predicate", "allowed rows", $"recall@{k} vs exact filtered", "QPS", "mean ms", "p90 ms", $"queries with < {k} rows (of {data.QueryCount:N0})", "exact filtered scan in process, QPS");
-        using var knn = new KnnQuery(connection, SqlBench.Table, k, withListSize: true, extraWhere: "rowid IN (SELECT id FROM docs WHERE bucket < $b)");
-        var limit = knn.Parameters.Add("$b", SqliteType.Integer);
-        knn.ListSize = l;
-        limit.Value = 1;
-        knn.Prepare();
-        foreach (var buckets in new[] { 1, 10, 100, 500 })
+        foreach (var column in new[] { "bucket", "lang", "price", "kind", "tenant" })
         {
-            var allowed = new bool[data.BaseCount];
-            var candidates = new List<int>();
-            for (var i = 0; i < data.BaseCount; i++)
-            {
-                if (Bucket(i + 1) < buckets)
-                {
-                    allowed[i] = true;
-                    candidates.Add(i);
-                }
-            }
-
-            var candidateArray = candidates.ToArray();
-            var truth = GroundTruth.Compute(data, k, candidateArray);
-            limit.Value = buckets;
-            var outcome = QueryRun.Measure(data, truth, k, (q, found) => knn.Run(data.QueryBlobs[q], found), allowed: allowed);
-
-            var searcher = new ExactSearcher(data);
-            var distances = new float[k];
-            var exact = QueryRun.Measure(data, truth, k, (q, found) => searcher.Search(data.Query(q), k, candidateArray, found, distances), allowed: allowed, warmup: 5);
-            var label = $"bucket < {buckets} ({buckets / 10.0:0.#}%)";
-            table.Add(label, candidateArray.Length, outcome.Recall, outcome.Qps, outcome.MeanMs, outcome.P90Ms, outcome.ShortAnswers, exact.Qps);
-            Report.Progress($"filtered {label}: recall {outcome.Recall:0.0000} QPS {outcome.Qps:0} short {outcome.ShortAnswers}");
+            SqlIndex.Exec(connection, $"CREATE INDEX docs_{column} ON docs({column})");
         }
 
-        Report.Heading($"Filtered KNN through SQL (`vector MATCH $q AND k = {k} AND search_list_size = {l} AND rowid IN (SELECT id FROM docs WHERE bucket < $b)`)");
+        // The filtered index: the vectors built as the unfiltered one, then the filter columns set by one UPDATE (no re-linking).
+        var build = SqlIndex.Build(connection, data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY", SqlIndex.AllRows(data));
+        var update = System.Diagnostics.Stopwatch.StartNew();
+        SqlIndex.Exec(connection, $"UPDATE {FilteredTable} SET (bucket, lang, price, kind, tenant) = (SELECT bucket, lang, price, kind, tenant FROM docs WHERE id = {FilteredTable}.rowid)");
+        var updateSeconds = update.Elapsed.TotalSeconds;
+        Report.Progress($"filtered: built in {build.InsertSeconds + build.CommitSeconds:0.0} s, filter columns set in {updateSeconds:0.0} s");
+
+        var tenant = rows[0].Tenant;
+        var cases = new List<Case>
+        {
+            new("INTEGER, 0.1% (bucket < 1)", "bucket < 1", r => r.Bucket < 1),
+            new("INTEGER, 1% (bucket < 10)", "bucket < 10", r => r.Bucket < 10),
+            new("INTEGER, 10% (bucket < 100)", "bucket < 100", r => r.Bucket < 100),
+            new("INTEGER, 50% (bucket < 500)", "bucket < 500", r => r.Bucket < 500),
+            new("TEXT IN of two values, 10% (lang IN ('l0', 'l1'))", "lang IN ('l0', 'l1')", r => r.Lang is "l0" or "l1"),
+            new("range and inequality, 27% (price < 30 AND bucket != 5 AND bucket >= 100)", "price < 30 AND bucket != 5 AND bucket >= 100", r => r.Price < 30 && r.Bucket != 5 && r.Bucket >= 100),
+        };
+        if (rows.Any(r => r.Kind != "other"))
+        {
+            cases.Add(new("correlated with the vectors: kind = 'lib' (package name lib*)", "kind = 'lib'", r => r.Kind == "lib"));
+            cases.Add(new("correlated with the vectors: kind = 'doc' (package name *-doc)", "kind = 'doc'", r => r.Kind == "doc"));
+        }
+
+        cases.Add(new($"one of 1,000 partitions (tenant = {tenant})", $"tenant = {tenant}", r => r.Tenant == tenant));
+
+        var unfilteredTruth = GroundTruth.Compute(data, k);
+        using var plain = new KnnQuery(connection, FilteredTable, k, withListSize: true);
+        plain.ListSize = l;
+        plain.Prepare();
+        var unfiltered = QueryRun.Measure(data, unfilteredTruth, k, (q, found) => plain.Run(data.QueryBlobs[q], found));
+        Report.Progress($"filtered: unfiltered {unfiltered.MeanMs:0.000} ms, recall {unfiltered.Recall:0.0000}");
+
+        var table = new MarkdownTable("predicate", "rows passing", $"recall@{k} vs exact filtered", "mean ms", "p90 ms", "vs unfiltered", $"short answers (of {data.QueryCount:N0})", "rows that do not pass", "`rowid IN` recall", "`rowid IN` mean ms", "`rowid IN` vs unfiltered");
+        foreach (var test in cases)
+        {
+            var allowed = rows.Select(test.Passes).ToArray();
+            var candidates = Enumerable.Range(0, data.BaseCount).Where(i => allowed[i]).ToArray();
+            var truth = GroundTruth.Compute(data, k, candidates);
+            var disallowed = 0;
+            using var filtered = new KnnQuery(connection, FilteredTable, k, withListSize: true, extraWhere: test.Where);
+            filtered.ListSize = l;
+            filtered.Prepare();
+            var outcome = QueryRun.Measure(data, truth, k, (q, found) =>
+            {
+                var n = filtered.Run(data.QueryBlobs[q], found);
+                foreach (var index in found[..n])
+                {
+                    disallowed += allowed[index] ? 0 : 1;
+                }
+
+                return n;
+            }, allowed: allowed);
+
+            using var subquery = new KnnQuery(connection, FilteredTable, k, withListSize: true, extraWhere: $"rowid IN (SELECT id FROM docs WHERE {test.Where})");
+            subquery.ListSize = l;
+            subquery.Prepare();
+            var inList = QueryRun.Measure(data, truth, k, (q, found) => subquery.Run(data.QueryBlobs[q], found), allowed: allowed);
+            table.Add(test.Label, candidates.Length, outcome.Recall, outcome.MeanMs, outcome.P90Ms, Report.X(outcome.MeanMs / unfiltered.MeanMs), outcome.ShortAnswers, disallowed, inList.Recall, inList.MeanMs, Report.X(inList.MeanMs / unfiltered.MeanMs));
+            Report.Progress($"filtered {test.Label}: recall {outcome.Recall:0.0000} {outcome.MeanMs:0.000} ms short {outcome.ShortAnswers} disallowed {disallowed}; rowid IN {inList.MeanMs:0.000} ms");
+        }
+
+        // The partition beside an index that holds only that partition's rows.
+        var members = Enumerable.Range(0, data.BaseCount).Where(i => rows[i].Tenant == tenant).ToArray();
+        SqlIndex.Exec(connection, "DROP TABLE IF EXISTS one_partition");
+        SqlIndex.Build(connection, data, "one_partition", null, members.Select(i => ((long)i + 1, i)));
+        using var alone = new KnnQuery(connection, "one_partition", k, withListSize: true);
+        alone.ListSize = l;
+        alone.Prepare();
+        var aloneOutcome = QueryRun.Measure(data, GroundTruth.Compute(data, k, members), k, (q, found) => alone.Run(data.QueryBlobs[q], found));
+
+        Report.Heading($"Filtered KNN through SQL, filter columns vs `rowid IN` — {data.Name}, k = {k}, search_list_size = {l}");
         Report.Table(table);
-        Report.Line($"docs(id INTEGER PRIMARY KEY, bucket INTEGER) with an index on bucket; bucket = murmur3-finalizer(id) % 1000. Targets: recall@{k} >= 0.95 at each, zero short answers.");
+        Report.Line($"`{SqlIndex.CreateSql(data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY")}`; each query `SELECT rowid, distance FROM {FilteredTable} WHERE vector MATCH $q AND k = {k} AND search_list_size = {l} AND <predicate>`, prepared, one at a time. Unfiltered on the same table: {unfiltered.MeanMs:0.000} ms, recall {unfiltered.Recall:0.000}. bucket = murmur3-finalizer(id) % 1000; lang = one of 20 values l0..l19, price = 0..100, tenant = one of 1,000 (each from the finalizer with its own seed); kind from the package name in texts.tsv (lib*, *-doc, fonts-*, python3-*, else other). The `rowid IN` columns run the same predicate as `rowid IN (SELECT id FROM docs WHERE <predicate>)` on an ordinary table with an index on each column. Setting the five filter columns of {data.BaseCount:N0} rows with one UPDATE took {updateSeconds:0.0} s (no re-linking).");
+        Report.Line($"One partition ({members.Length} rows): {members.Length}-row index of that partition alone, unfiltered: {aloneOutcome.MeanMs:0.000} ms, recall {aloneOutcome.Recall:0.000}.");
+    }
+
+    private static Row MakeRow(long id, string[]? kinds)
+        => new(Bucket(id), "l" + Bucket(id, 20, 0x9E3779B97F4A7C15UL), Bucket(id, 10_000, 0xC2B2AE3D27D4EB4FUL) / 100.0, kinds is null || id > kinds.Length ? "other" : kinds[id - 1], Bucket(id, 1000, 0x165667B19E3779F9UL));
+
+    private static string[]? _kinds;
+
+    /// <summary>A kind per id from the package names of texts.tsv beside the vectors (null when there is none).</summary>
+    private static string[]? Kinds(BenchContext context)
+    {
+        if (_kinds is not null)
+        {
+            return _kinds;
+        }
+
+        string texts;
+        try
+        {
+            texts = Path.Combine(Path.GetDirectoryName(context.Options.ResolveDataPath()) ?? ".", "texts.tsv");
+        }
+        catch (Exception)
+        {
+            return null; // synthetic data: no texts
+        }
+
+        if (!File.Exists(texts))
+        {
+            return null;
+        }
+
+        return _kinds = [.. File.ReadLines(texts).Select(line => line.Split('\t')[1]).Select(name =>
+            name.StartsWith("lib", StringComparison.Ordinal) ? "lib"
+            : name.EndsWith("-doc", StringComparison.Ordinal) ? "doc"
+            : name.StartsWith("fonts-", StringComparison.Ordinal) ? "font"
+            : name.StartsWith("python3-", StringComparison.Ordinal) ? "python" : "other")];
     }
 }
