@@ -14,6 +14,7 @@ internal sealed class FilterColumnStore
     private readonly TextDictionary?[] _dictionaries;
     private CowArray<long>[] _values;
     private CowArray<byte>[] _present;
+    private ColumnIndex[] _indexes;
 
     public FilterColumnStore(IReadOnlyList<FilterColumn> columns)
     {
@@ -21,6 +22,7 @@ internal sealed class FilterColumnStore
         _dictionaries = [.. columns.Select(c => c.Type == FilterType.Text ? new TextDictionary() : null)];
         _values = [.. columns.Select(_ => new CowArray<long>())];
         _present = [.. columns.Select(_ => new CowArray<byte>())];
+        _indexes = [.. columns.Select(_ => new ColumnIndex())];
         PartitionColumn = Array.FindIndex(_columns, c => c.PartitionKey);
         Partitions = PartitionColumn >= 0 ? new PartitionIndex() : null;
     }
@@ -31,6 +33,7 @@ internal sealed class FilterColumnStore
         _dictionaries = origin._dictionaries;
         _values = [.. origin._values.Select(v => v.Fork())];
         _present = [.. origin._present.Select(p => p.Fork())];
+        _indexes = [.. origin._indexes.Select(i => i.Fork())];
         PartitionColumn = origin.PartitionColumn;
         Partitions = origin.Partitions?.Fork();
     }
@@ -92,6 +95,7 @@ internal sealed class FilterColumnStore
     {
         for (var c = 0; c < _columns.Length; c++)
         {
+            _indexes[c].MarkChanged(slot);
             var value = values[c];
             _present[c].Set(slot, value.IsNull ? (byte)0 : (byte)1);
             _values[c].Set(slot, value.Kind switch
@@ -104,16 +108,63 @@ internal sealed class FilterColumnStore
         }
     }
 
-    /// <summary>The slot becomes a live row of its partition.</summary>
-    public void Join(int slot) => Partitions?.Add(PartitionOf(slot), slot);
+    /// <summary>The slot becomes a live row (of its partition).</summary>
+    public void Join(int slot)
+    {
+        MarkChanged(slot);
+        Partitions?.Add(PartitionOf(slot), slot);
+    }
 
     /// <summary>The slot stops being a live row (deleted, freed or moved away).</summary>
-    public void Leave(int slot) => Partitions?.Remove(PartitionOf(slot), slot);
+    public void Leave(int slot)
+    {
+        MarkChanged(slot);
+        Partitions?.Remove(PartitionOf(slot), slot);
+    }
+
+    private void MarkChanged(int slot)
+    {
+        foreach (var index in _indexes)
+        {
+            index.MarkChanged(slot);
+        }
+    }
+
+    /// <summary>The sortable key of a stored word: the integer, a TEXT's code, or a REAL's bits made to sort as the numbers do.</summary>
+    public static long Key(FilterType type, long word) => type == FilterType.Real && word < 0 ? word ^ long.MaxValue : word;
+
+    /// <summary>The key of a REAL value.</summary>
+    public static long RealKey(double value) => Key(FilterType.Real, BitConverter.DoubleToInt64Bits(value));
+
+    /// <summary>The index of one column (see <see cref="ColumnIndex"/>).</summary>
+    public ColumnIndex Index(int column) => _indexes[column];
+
+    /// <summary>A column's non-NULL values over the live slots, sorted by key.</summary>
+    public SortedColumn Sort(int column, int slotCount, Func<int, bool> live)
+    {
+        var keys = new List<long>();
+        var slots = new List<int>();
+        var type = _columns[column].Type;
+        for (var slot = 0; slot < slotCount; slot++)
+        {
+            if (live(slot) && !IsNull(slot, column))
+            {
+                keys.Add(Key(type, Word(slot, column)));
+                slots.Add(slot);
+            }
+        }
+
+        var keyArray = keys.ToArray();
+        var slotArray = slots.ToArray();
+        Array.Sort(keyArray, slotArray);
+        return new SortedColumn(keyArray, slotArray);
+    }
 
     /// <summary>Copies a slot's values to another slot (compaction moves a node); partition membership moves with it.</summary>
     public void Move(int from, int to)
     {
         Leave(from);
+        MarkChanged(to);
         for (var c = 0; c < _columns.Length; c++)
         {
             _present[c].Set(to, _present[c][from]);

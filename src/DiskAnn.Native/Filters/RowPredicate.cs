@@ -29,6 +29,55 @@ internal sealed class RowPredicate
     /// </summary>
     public IReadOnlyList<long?>? PartitionKeys { get; }
 
+    private ColumnTest? _narrowest;
+    private List<(long Lo, long Hi)>? _narrowestRanges;
+
+    /// <summary>
+    /// An upper bound on the rows that pass, from the index of the column that narrows them most (<see cref="ColumnIndex"/>),
+    /// or false when no column's conditions bound its values (only !=, IS NOT NULL, conditions NULL passes, ...).
+    /// </summary>
+    public bool TryCount(int slotCount, Func<int, bool> live, int liveCount, out int count)
+    {
+        count = int.MaxValue;
+        foreach (var test in _tests)
+        {
+            if (test.Ranges(_store) is not { } ranges)
+            {
+                continue;
+            }
+
+            var column = test.Column;
+            var n = _store.Index(column).Count(ranges, () => _store.Sort(column, slotCount, live), liveCount);
+            if (n < count)
+            {
+                count = n;
+                _narrowest = test;
+                _narrowestRanges = ranges;
+            }
+        }
+
+        return _narrowest is not null;
+    }
+
+    /// <summary>The live slots that pass, found through the narrowest column's index (after <see cref="TryCount"/>).</summary>
+    public void Collect(int slotCount, Func<int, bool> live, int liveCount, List<int> output)
+    {
+        var column = _narrowest!.Column;
+        var first = output.Count;
+        _store.Index(column).Collect(_narrowestRanges!, () => _store.Sort(column, slotCount, live), liveCount, output);
+        var kept = first;
+        for (var i = first; i < output.Count; i++)
+        {
+            var slot = output[i];
+            if (live(slot) && Matches(slot))
+            {
+                output[kept++] = slot;
+            }
+        }
+
+        output.RemoveRange(kept, output.Count - kept);
+    }
+
     public bool Matches(int slot)
     {
         foreach (var test in _tests)
@@ -51,6 +100,12 @@ internal sealed class RowPredicate
 
         /// <summary>The partitions (column values) that pass, if they are a short list; null otherwise.</summary>
         public abstract IReadOnlyList<long?>? Keys(FilterColumnStore store, int max);
+
+        /// <summary>
+        /// Inclusive key ranges (<see cref="FilterColumnStore.Key"/>) that hold every non-NULL value that can pass (a superset),
+        /// or null when the conditions do not narrow the rows: NULL passes them, or nothing bounds the values.
+        /// </summary>
+        public abstract List<(long Lo, long Hi)>? Ranges(FilterColumnStore store);
 
         public static ColumnTest Compile(FilterColumnStore store, int column, FilterCondition[] conditions)
         {
@@ -110,11 +165,41 @@ internal sealed class RowPredicate
 
             return keys;
         }
+
+        public override List<(long Lo, long Hi)>? Ranges(FilterColumnStore store)
+        {
+            if (nullPasses)
+            {
+                return null;
+            }
+
+            var ranges = new List<(long, long)>();
+            for (var code = 0; code < allowed.Length; code++)
+            {
+                if (allowed[code])
+                {
+                    if (ranges.Count == MaxLookedUpCodes)
+                    {
+                        return null;
+                    }
+
+                    ranges.Add((code, code));
+                }
+            }
+
+            return ranges;
+        }
     }
+
+    /// <summary>Above this many allowed texts a TEXT condition is not looked up code by code.</summary>
+    private const int MaxLookedUpCodes = 4096;
 
     /// <summary>An INTEGER or REAL column: every condition tested on the value.</summary>
     private sealed class ValueTest(int column, FilterCondition[] conditions, bool nullPasses) : ColumnTest(column)
     {
+        public override List<(long Lo, long Hi)>? Ranges(FilterColumnStore store)
+            => nullPasses ? null : ValueRanges.Of(store.Columns[Column].Type, conditions);
+
         public override bool Matches(FilterColumnStore store, int slot)
         {
             if (store.IsNull(slot, Column))

@@ -90,7 +90,6 @@ internal sealed partial class VamanaIndex
             }
 
             var known = allowed is not null || seeds is not null;
-            var estimate = known ? matching.Count : EstimateMatching(predicate!);
             if (known && matching.Count == 0)
             {
                 return 0;
@@ -98,13 +97,26 @@ internal sealed partial class VamanaIndex
 
             // An exact scan costs one distance a matching row; the graph search about list / selectivity expansions of
             // R neighbours each. The scan wins while matching^2 <= list * live * R (and always returns every match).
-            if ((double)estimate * estimate <= (double)list * LiveCount * Options.MaxDegree)
+            var scanLimit = Math.Sqrt((double)list * LiveCount * Options.MaxDegree);
+            var exact = known && matching.Count <= scanLimit;
+            if (!known)
             {
-                if (!known)
+                // Nothing names the rows: a column index bounds them (value ranges), else a sample estimates them.
+                Func<int, bool> live = slot => nodes.State(slot) is NodeState.Linked or NodeState.Pending;
+                if (predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound) && (bound <= scanLimit || EstimateMatching(predicate) <= scanLimit))
                 {
-                    GatherMatching(predicate!, matching);
+                    predicate.Collect(nodes.SlotCount, live, LiveCount, matching);
+                    exact = matching.Count <= scanLimit;
                 }
+                else if (bound == int.MaxValue && EstimateMatching(predicate) <= scanLimit)
+                {
+                    GatherMatching(predicate, matching);
+                    exact = true;
+                }
+            }
 
+            if (exact)
+            {
                 ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), k, scratch);
                 return Collect(query, inverse, scratch, k, null, rowids, distances);
             }

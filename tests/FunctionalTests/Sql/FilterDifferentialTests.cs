@@ -78,7 +78,7 @@ public sealed class FilterDifferentialTests
                 case < 70: Both($"DELETE FROM {{T}} WHERE {Condition()}"); break;
                 case < 74: BulkLoad(); break;
                 case < 80 when _depth < 3: Transaction("SAVEPOINT s" + _depth, +1); break;
-                case < 84 when _depth > 0: Transaction(_random.Next(2) == 0 ? $"ROLLBACK TO s{_depth - 1}" : $"RELEASE s{_depth - 1}", _random.Next(2) == 0 ? 0 : -1); break;
+                case < 84 when _depth > 0: Transaction(_random.Next(2) == 0 ? $"ROLLBACK TO s{_depth - 1}" : $"RELEASE s{_depth - 1}", -1); break;
                 case < 88 when _depth > 0: Transaction("ROLLBACK", -_depth); break;
                 case < 92 when _depth == 0: OtherConnection(); break;
                 case < 95 when _depth == 0: Log("optimize"); _c.Execute("INSERT INTO t(t) VALUES ('optimize')"); break;
