@@ -117,7 +117,7 @@ internal sealed partial class VamanaIndex
 
             if (exact)
             {
-                ExactSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), k, scratch);
+                ScanSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), list, scratch);
                 return Collect(query, inverse, scratch, k, null, rowids, distances);
             }
 
@@ -136,6 +136,20 @@ internal sealed partial class VamanaIndex
                     mask[slot] = 0;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The scan of a filter's matching rows: each ranked by the distance the graph search uses (to the int8 codes of a
+    /// float32 table, a quarter of the work), the <paramref name="list"/> nearest kept for <see cref="Collect"/> to
+    /// re-rank with the float32 vectors, as the graph search's list is. With k at least the matching rows, every one.
+    /// </summary>
+    private void ScanSearch(ReadOnlySpan<float> query, float inverse, ReadOnlySpan<int> slots, int list, SearchScratch scratch)
+    {
+        scratch.Begin(Nodes.SlotCount, list);
+        foreach (var slot in slots)
+        {
+            scratch.Offer(slot, Distance(query, inverse, slot));
         }
     }
 
