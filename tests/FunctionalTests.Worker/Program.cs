@@ -2,8 +2,9 @@ using DiskAnn;
 using Microsoft.Data.Sqlite;
 
 // Usage: FunctionalTests.Worker <database path> <journal mode: delete|wal> <seed>
-// Writes the same changes to an ordinary table (truth) and to the diskann table (idx) in one transaction
-// each, forever; the crash test kills it at a random moment and checks that both agree afterwards.
+// Writes the same changes to an ordinary table (truth) and to the diskann table (idx, with filter columns g and a
+// partition key tag) in one transaction each, forever; the crash test kills it at a random moment and checks that
+// both agree afterwards.
 var path = args[0];
 var journal = args[1];
 var random = new Random(int.Parse(args[2]));
@@ -13,8 +14,8 @@ using var connection = new SqliteConnection($"Data Source={path};Pooling=False")
 connection.Open();
 connection.LoadDiskAnn();
 Run($"PRAGMA journal_mode={journal}");
-Run("CREATE TABLE IF NOT EXISTS truth(id INTEGER PRIMARY KEY, v BLOB NOT NULL)");
-Run($"CREATE VIRTUAL TABLE IF NOT EXISTS idx USING diskann(dimension={Dimension}, metric=l2, max_degree=16)");
+Run("CREATE TABLE IF NOT EXISTS truth(id INTEGER PRIMARY KEY, v BLOB NOT NULL, g INTEGER, tag TEXT)");
+Run($"CREATE VIRTUAL TABLE IF NOT EXISTS idx USING diskann(dimension={Dimension}, metric=l2, max_degree=16, g INTEGER, tag TEXT PARTITION KEY)");
 var nextId = Convert.ToInt64(Scalar("SELECT coalesce(max(id), 0) + 1 FROM truth"));
 Console.WriteLine("ready");
 Console.Out.Flush();
@@ -31,10 +32,17 @@ while (true)
         if (count < 50 || (choice < 6 && count < 2000) || (choice < 4))
         {
             var v = Vector();
-            Run("INSERT INTO truth(id, v) VALUES ($id, $v)", nextId, v);
-            Run("INSERT INTO idx(rowid, vector) VALUES ($id, $v)", nextId, v);
+            Run("INSERT INTO truth(id, v, g, tag) VALUES ($id, $v, $id % 7, 't' || ($id % 5))", nextId, v);
+            Run("INSERT INTO idx(rowid, vector, g, tag) VALUES ($id, $v, $id % 7, 't' || ($id % 5))", nextId, v);
             nextId++;
             count++;
+        }
+        else if (choice < 6)
+        {
+            // Filter columns only: the node keeps its edges.
+            var id = Convert.ToInt64(Scalar("SELECT id FROM truth ORDER BY random() LIMIT 1"));
+            Run("UPDATE truth SET g = g + 1, tag = 't' || ((id + g) % 5) WHERE id = $id", id);
+            Run("UPDATE idx SET g = g + 1, tag = 't' || ((rowid + g) % 5) WHERE rowid = $id", id);
         }
         else if (choice < 8)
         {

@@ -7,7 +7,7 @@ namespace FunctionalTests.Sql;
 /// <summary>
 /// Kills a writer process (SIGKILL) at random moments, then checks the index against an ordinary table the
 /// writer changed in the same transactions: integrity holds, every committed row is there with its vector and
-/// answers queries, nothing uncommitted is. DISKANN_CRASH_ROUNDS sets the rounds per journal mode (default 25).
+/// filter column values and answers queries, nothing uncommitted is. DISKANN_CRASH_ROUNDS sets the rounds per journal mode (default 25).
 /// </summary>
 public sealed class CrashTests : DatabaseTest
 {
@@ -55,6 +55,14 @@ public sealed class CrashTests : DatabaseTest
             Assert.Equal(vector, index[id]);
         }
 
+        // The filter columns hold the committed values, and a filtered query finds rows by them.
+        Assert.Equal(Table(c, "SELECT id, g, tag FROM truth ORDER BY id"), Table(c, "SELECT rowid, g, tag FROM idx ORDER BY rowid"));
+        foreach (var tag in new[] { "t0", "t3" })
+        {
+            var passing = Convert.ToInt64(c.Scalar($"SELECT count(*) FROM truth WHERE tag = '{tag}' AND g > 2"));
+            Assert.Equal(Math.Min(10, passing), c.Knn("idx", new float[16], 10, $"AND tag = '{tag}' AND g > 2").Count);
+        }
+
         // Every row answers queries: a row's own vector finds it (an approximate index may miss the odd
         // one of random 16-d points, which have no structure to navigate, hence 99% rather than all).
         var sample = truth.Where((_, i) => i % 5 == 0).ToList();
@@ -62,6 +70,20 @@ public sealed class CrashTests : DatabaseTest
         Assert.True(found >= sample.Count * 0.99, $"{found} of {sample.Count} rows found by their own vector");
 
         return truth.Count;
+    }
+
+    private static List<string> Table(SqliteConnection c, string sql)
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add($"{reader.GetValue(0)}|{reader.GetValue(1)}|{reader.GetValue(2)}");
+        }
+
+        return rows;
     }
 
     private static SortedDictionary<long, byte[]> Rows(SqliteConnection c, string sql)
