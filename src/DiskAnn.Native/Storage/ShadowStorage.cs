@@ -73,7 +73,7 @@ internal sealed class ShadowStorage : IDisposable
     }
 
     /// <summary>
-    /// Brings a loaded (unbudgeted) store up to date by reading back only the given chunks, those other
+    /// Brings a loaded store up to date by reading back only the given chunks, those other
     /// connections' commits wrote (<see cref="TryReadChanges"/>), and gives the stored entry point. False when
     /// the stored chunks do not match what the refresh produced: the caller reloads everything.
     /// </summary>
@@ -83,6 +83,9 @@ internal sealed class ShadowStorage : IDisposable
         (chunkSlots, entry) = _config.Read(options);
         return _chunks.TryRefresh(nodes, chunkSlots, chunks, vectorChunks);
     }
+
+    /// <inheritdoc cref="ChunkStore.ReadVectorChunk"/>
+    public void ReadVectorChunk(int chunk, Span<byte> destination) => _chunks.ReadVectorChunk(chunk, destination);
 
     /// <inheritdoc cref="ChunkStore.WriteSlot"/>
     public void WriteSlot(NodeStore nodes, int slot) => _chunks.WriteSlot(nodes, slot);
