@@ -314,7 +314,11 @@ internal sealed partial class NodeStore
         Interlocked.Add(ref _residentBytes, -ChunkMemoryBytes);
     }
 
-    /// <summary>Clock sweep: a chunk used since the hand last passed gets a second chance. The caller holds the cache lock.</summary>
+    /// <summary>
+    /// Clock sweep: a chunk used since the hand last passed gets a second chance. The caller holds the cache lock.
+    /// Searches on other threads set "used" bits while the hand goes round, so a third turn drops chunks whatever their
+    /// bit: the budget holds, never more than a chunk over (when it is smaller than one chunk).
+    /// </summary>
     private void MakeRoom(long bytes)
     {
         if (!_paged || _budgetBytes == 0 || EvictionSuspended)
@@ -323,7 +327,7 @@ internal sealed partial class NodeStore
         }
 
         var count = _neighborChunks.Count;
-        for (var step = 0; step < 2 * count && _residentBytes + bytes > _budgetBytes; step++)
+        for (var step = 0; step < 3 * count && _residentBytes + bytes > _budgetBytes; step++)
         {
             var chunk = _clockHand++ % count;
             if (!IsResident(chunk))
@@ -331,7 +335,7 @@ internal sealed partial class NodeStore
                 continue;
             }
 
-            if (_referenced[chunk])
+            if (_referenced[chunk] && step < 2 * count)
             {
                 _referenced[chunk] = false;
             }
