@@ -25,7 +25,7 @@ public sealed class NodeStoreCacheTests
             stored[chunk] = new byte[chunkSlots * source.StoredVectorBytes];
             for (var i = 0; i < chunkSlots; i++)
             {
-                source.WriteStoredVector((chunk * chunkSlots) + i, stored[chunk].AsSpan(i * source.StoredVectorBytes, source.StoredVectorBytes));
+                source.WriteStoredVector((chunk * ChunkSlots) + i, stored[chunk].AsSpan(i * source.StoredVectorBytes, source.StoredVectorBytes));
             }
         }
 
@@ -50,20 +50,27 @@ public sealed class NodeStoreCacheTests
         return store;
     }
 
+    private const int ChunkSlots = 8;
+
+    /// <summary>An unbudgeted store, its stored chunks, and a store loaded from them under a budget of some chunks.</summary>
+    private static (NodeStore Source, float[][] Vectors, byte[][] Stored, NodeStore Store, int ChunkBytes, long Budget) Setup(bool int8, int dimension, int chunks, int budgetChunks, object table)
+    {
+        var encoding = int8 ? DiskAnnQuantization.Int8 : DiskAnnQuantization.None;
+        var (source, vectors, stored) = Stored(encoding, dimension, ChunkSlots, chunks);
+        var chunkBytes = ChunkSlots * dimension * (int8 ? 1 : 4);
+        var budget = (long)budgetChunks * chunkBytes;
+        return (source, vectors, stored, Budgeted(encoding, dimension, ChunkSlots, stored, budget, table), chunkBytes, budget);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void A_budgeted_store_holds_at_most_its_budget_and_reads_back_what_it_dropped(bool int8)
     {
-        var encoding = int8 ? DiskAnnQuantization.Int8 : DiskAnnQuantization.None;
-        const int dimension = 16;
-        const int chunkSlots = 8;
         const int chunks = 20;
-        var (source, vectors, stored) = Stored(encoding, dimension, chunkSlots, chunks);
-        var chunkBytes = chunkSlots * dimension * (encoding == DiskAnnQuantization.Int8 ? 1 : 4);
-        var budget = 3L * chunkBytes;
-        var reader = new Reader(stored);
-        var store = Budgeted(encoding, dimension, chunkSlots, stored, budget, reader.Source);
+        var table = new object();
+        var (source, vectors, stored, store, chunkBytes, budget) = Setup(int8, dimension: 16, chunks, budgetChunks: 3, table);
+        var reader = new Reader(stored, table);
         Assert.Equal(0, store.ResidentVectorBytes);
         Assert.True(store.ParallelSafe == !int8, "a budgeted float32 store navigates with resident codes only");
 
@@ -96,7 +103,7 @@ public sealed class NodeStoreCacheTests
             {
                 try
                 {
-                    store.ExactDistance(query, inverse, chunk * chunkSlots);
+                    store.ExactDistance(query, inverse, chunk * ChunkSlots);
                 }
                 catch (InvalidOperationException)
                 {
@@ -114,15 +121,9 @@ public sealed class NodeStoreCacheTests
     [InlineData(true)]
     public void Threads_searching_one_budgeted_store_and_its_fork_read_exactly_what_an_unbudgeted_one_holds(bool int8)
     {
-        var encoding = int8 ? DiskAnnQuantization.Int8 : DiskAnnQuantization.None;
-        const int dimension = 32;
-        const int chunkSlots = 8;
         const int chunks = 64;
-        var (source, vectors, stored) = Stored(encoding, dimension, chunkSlots, chunks);
-        var chunkBytes = chunkSlots * dimension * (encoding == DiskAnnQuantization.Int8 ? 1 : 4);
-        var budget = 4L * chunkBytes;
         var table = new object();
-        var store = Budgeted(encoding, dimension, chunkSlots, stored, budget, table);
+        var (source, vectors, stored, store, chunkBytes, budget) = Setup(int8, dimension: 32, chunks, budgetChunks: 4, table);
 
         // Readers on every thread, each through its own reader (a connection of its own), while a fork of the store is
         // read and dropped apart on another: every distance is the unbudgeted store's.
