@@ -9,4 +9,4 @@ internal sealed record GraphOptions(
     float Alpha,          // RobustPrune's alpha
     int SearchListSize,   // L at query, unless the query says otherwise
     DiskAnnQuantization Quantization = DiskAnnQuantization.None,
-    int CacheSizeMb = 0); // vectors held in memory per connection, 0 = all (NodeStore.Cache.cs)
+    int CacheSizeMb = 0); // the declared budget of the vectors the process's image holds in memory, 0 = all (NodeStore.Cache.cs)
