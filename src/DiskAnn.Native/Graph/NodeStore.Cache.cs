@@ -222,7 +222,10 @@ internal sealed partial class NodeStore
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Array ReadBack(int chunk)
     {
+        // The reader's table is asked outside the lock: naming it may resolve the process's images (their lock is
+        // taken before this one when a budget is applied, never after).
         var reader = t_reader;
+        var source = reader?.Source;
         lock (_cacheLock)
         {
             Array? resident = _int8 ? Volatile.Read(ref At(_codeChunks, chunk)) : Volatile.Read(ref At(_vectorChunks, chunk));
@@ -231,7 +234,7 @@ internal sealed partial class NodeStore
                 return resident;
             }
 
-            if (!_paged || reader is null || !ReferenceEquals(reader.Source, ChunkSource))
+            if (!_paged || reader is null || !ReferenceEquals(source, ChunkSource))
             {
                 throw new InvalidOperationException($"vector chunk {chunk} is not in memory and {(_paged ? "this thread has no reader for its table" : "the store has no budget")}");
             }
