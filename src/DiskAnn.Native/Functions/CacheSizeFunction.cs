@@ -9,8 +9,8 @@ using static DiskAnn.Sqlite.SqliteConstants;
 namespace DiskAnn.Functions;
 
 /// <summary>
-/// <c>diskann_cache_size_mb('docs_idx' [, N])</c>: this connection's vector cache budget of a table, set to N MiB
-/// when N is given, returned either way. The same as the command <c>INSERT INTO docs_idx(docs_idx) VALUES
+/// <c>diskann_cache_size_mb('docs_idx' [, N])</c>: the vector cache budget of the process's image of a table (shared
+/// by every connection of the process that uses it), set to N MiB when N is given, returned either way. The same as the command <c>INSERT INTO docs_idx(docs_idx) VALUES
 /// ('cache_size_mb=N')</c>, which SQLite refuses on a read-only or query_only connection since it is an INSERT:
 /// a SELECT is allowed there.
 /// </summary>

@@ -204,8 +204,9 @@ internal sealed partial class NodeStore
             return;
         }
 
-        // Navigation reads the codes.
-        var chunk = _codeChunks[slot >> _chunkShift];
+        // Navigation reads the codes. A budgeted chunk may be dropped once read: its address is only prefetched, never
+        // read, so an array the GC has freed since costs nothing.
+        var chunk = Volatile.Read(ref At(_codeChunks, slot >> _chunkShift));
         if (chunk is null)
         {
             return;
@@ -285,7 +286,13 @@ internal sealed partial class NodeStore
     }
 
     /// <summary>True when two slots navigate with the same codes: copies of one vector (or as near as int8 tells).</summary>
-    public bool SameVector(int a, int b) => _scales[a] == _scales[b] && Codes(a).SequenceEqual(Codes(b));
+    public bool SameVector(int a, int b)
+    {
+        // The codes first: they may be read back, and with them the scales (NodeStore.Cache.cs).
+        var codesA = Codes(a);
+        var codesB = Codes(b);
+        return codesA.SequenceEqual(codesB) && _scales[a] == _scales[b];
+    }
 
     public ReadOnlySpan<int> Neighbors(int slot)
         => _neighborChunks[slot >> _chunkShift]!.AsSpan((slot & _chunkMask) * Capacity, _degrees[slot]);
@@ -293,6 +300,11 @@ internal sealed partial class NodeStore
     /// <summary>Fills a whole chunk's vectors from its stored BLOB (the layout of <see cref="WriteStoredVector"/>, back to back).</summary>
     public void LoadVectorChunk(int chunk, ReadOnlySpan<byte> data)
     {
+        if (!IsResident(chunk))
+        {
+            AllocateChunk(chunk, vectors: true); // a budgeted store's chunk refreshed from disk: no read-back, it is overwritten
+        }
+
         var first = chunk * ChunkSlots;
         if (!_int8 && BitConverter.IsLittleEndian)
         {
@@ -411,7 +423,12 @@ internal sealed partial class NodeStore
         }
 
         var codes = Codes(slot);
-        var squared = Int8Math.Dot(codes, codes) * _scales[slot] * _scales[slot];
+        SetCodeNorms(slot, codes, _scales[slot]);
+    }
+
+    private void SetCodeNorms(int slot, ReadOnlySpan<sbyte> codes, float scale)
+    {
+        var squared = Int8Math.Dot(codes, codes) * scale * scale;
         _squaredNorms.Set(slot, squared);
         _codeInverseNorms.Set(slot, squared > 0f ? 1f / MathF.Sqrt(squared) : 0f);
     }
@@ -436,9 +453,12 @@ internal sealed partial class NodeStore
     /// <summary>Drops the chunks from <paramref name="chunkCount"/> on; the caller has emptied them.</summary>
     public void TruncateChunks(int chunkCount)
     {
-        for (var chunk = chunkCount; chunk < ChunkCount; chunk++)
+        lock (_cacheLock)
         {
-            ForgetChunk(chunk);
+            for (var chunk = chunkCount; chunk < ChunkCount; chunk++)
+            {
+                ForgetChunk(chunk);
+            }
         }
 
         _codeChunks.RemoveRange(chunkCount, _codeChunks.Count - chunkCount);

@@ -93,7 +93,7 @@ internal sealed class ChunkStore : IDisposable
 
         if (lazy)
         {
-            nodes.UseBudget(cacheBytes, ReadVectorChunk);
+            nodes.UseBudget(cacheBytes);
         }
 
         var neighbors = new int[nodes.Capacity];
@@ -160,13 +160,13 @@ internal sealed class ChunkStore : IDisposable
     }
 
     /// <summary>
-    /// Brings a loaded (unbudgeted) store up to date by reading back only the given chunks, those other
+    /// Brings a loaded store up to date by reading back only the given chunks, those other
     /// connections' commits wrote (<see cref="ChangeLog.TryRead"/>). False when the stored chunks do not match
     /// what the refresh produced: the caller reloads everything.
     /// </summary>
     public bool TryRefresh(NodeStore nodes, int chunkSlots, IReadOnlyCollection<int> chunks, IReadOnlySet<int> vectorChunks)
     {
-        if (chunkSlots != nodes.ChunkSlots || nodes.Paged)
+        if (chunkSlots != nodes.ChunkSlots)
         {
             return false;
         }
@@ -214,8 +214,8 @@ internal sealed class ChunkStore : IDisposable
         return true;
     }
 
-    /// <summary>A chunk's stored vectors, for a budgeted store that dropped them from memory.</summary>
-    private void ReadVectorChunk(int chunk, Span<byte> destination)
+    /// <summary>A chunk's stored vectors, for a budgeted store that dropped them from memory (see <see cref="IChunkReader"/>).</summary>
+    public void ReadVectorChunk(int chunk, Span<byte> destination)
     {
         _selectVectorChunk ??= SelectChunkStatement(_tables.Vectors);
         try

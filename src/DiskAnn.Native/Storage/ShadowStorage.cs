@@ -94,7 +94,7 @@ internal sealed class ShadowStorage : IDisposable
     }
 
     /// <summary>
-    /// Brings a loaded (unbudgeted) store up to date by reading back only the given chunks, those other
+    /// Brings a loaded store up to date by reading back only the given chunks, those other
     /// connections' commits wrote (<see cref="TryReadChanges"/>), and gives the stored entry point. False when
     /// the stored chunks do not match what the refresh produced: the caller reloads everything.
     /// </summary>
@@ -139,6 +139,9 @@ internal sealed class ShadowStorage : IDisposable
 
     /// <summary>The slots with stored filter values, or null for a table without filter columns (the integrity check).</summary>
     public HashSet<int>? FilterSlots() => _filters?.StoredSlots();
+
+    /// <inheritdoc cref="ChunkStore.ReadVectorChunk"/>
+    public void ReadVectorChunk(int chunk, Span<byte> destination) => _chunks.ReadVectorChunk(chunk, destination);
 
     /// <inheritdoc cref="ChunkStore.WriteSlot"/>
     public void WriteSlot(NodeStore nodes, int slot) => _chunks.WriteSlot(nodes, slot);

@@ -215,6 +215,7 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
+            using var reading = CursorOf(cursor).Table.ReadingChunks();
             CursorFilter.Run(CursorOf(cursor), (QueryPlan)idxNum, Utf8.Read(idxStr), new ReadOnlySpan<nint>(argv, argc));
             return OK;
         }
@@ -264,6 +265,7 @@ internal static unsafe class DiskAnnModule
                 case Columns.Vector:
                     if (c.Index is not null && c.Index.TryGetSlot(c.RowIds[c.Position], out var slot))
                     {
+                        using var reading = c.Table.ReadingChunks();
                         var nodes = c.Index.Nodes;
                         var vector = nodes.Quantization == DiskAnnQuantization.None ? nodes.Vector(slot) : Decoded(nodes, slot);
                         if (BitConverter.IsLittleEndian)
@@ -336,7 +338,9 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
-            RowWriter.Run(TableOf(vtab), new ReadOnlySpan<nint>(argv, argc), rowid);
+            var table = TableOf(vtab);
+            using var reading = table.ReadingChunks();
+            RowWriter.Run(table, new ReadOnlySpan<nint>(argv, argc), rowid);
             return OK;
         }
         catch (Exception e)
@@ -377,7 +381,9 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
-            action(TableOf(vtab));
+            var table = TableOf(vtab);
+            using var reading = table.ReadingChunks();
+            action(table);
             return OK;
         }
         catch (Exception e)
@@ -405,6 +411,7 @@ internal static unsafe class DiskAnnModule
     {
         try
         {
+            using var reading = TableOf(vtab).ReadingChunks();
             var problems = TableOf(vtab).CheckIntegrity();
             if (problems.Count > 0)
             {

@@ -12,7 +12,7 @@ namespace DiskAnn.VirtualTable;
 /// deferred to commit (xSync) or the next search, so a bulk load links in parallel batches. The image is
 /// replaced when another connection commits (PRAGMA data_version, then the generation) and when a rollback undoes our changes.
 /// </summary>
-internal sealed class DiskAnnTable : IDisposable
+internal sealed class DiskAnnTable : IDisposable, IChunkReader
 {
     private ShadowStorage _storage;
     private readonly List<long> _savepoints = [];
@@ -39,12 +39,18 @@ internal sealed class DiskAnnTable : IDisposable
         Schema = schema;
         Name = name;
         Options = options;
-        CacheSizeMb = options.CacheSizeMb;
+        _cacheSizeMb = options.CacheSizeMb;
         _storage = new ShadowStorage(db, schema, name, options.FilterColumns);
     }
 
-    /// <summary>This connection's vector cache budget in MiB (0: everything in memory); the command <c>'cache_size_mb=N'</c> sets it.</summary>
-    public int CacheSizeMb { get; private set; }
+    // The declared budget, or the one the command set where the image is this connection's alone (no shared images).
+    private int _cacheSizeMb;
+
+    /// <summary>
+    /// The vector cache budget in MiB (0: none) of the process's image of this table: the declared one until a
+    /// connection of the process sets another with <c>'cache_size_mb=N'</c> (<see cref="SharedImage.BudgetMb"/>).
+    /// </summary>
+    public int CacheSizeMb => Shared?.BudgetMb ?? _cacheSizeMb;
 
     public nint Db { get; }
 
@@ -126,7 +132,7 @@ internal sealed class DiskAnnTable : IDisposable
         _borrowed.SetTarget(null);
     }
 
-    /// <summary>The process's images of this table, or null where they are not shared (memory or temp database, a cache budget).</summary>
+    /// <summary>The process's images of this table, or null where they are not shared (memory or temp database).</summary>
     private SharedImage? Shared
     {
         get
@@ -138,7 +144,7 @@ internal sealed class DiskAnnTable : IDisposable
                 _sharedResolved = true;
             }
 
-            return CacheSizeMb == 0 ? _shared : null;
+            return _shared;
         }
     }
 
@@ -212,7 +218,7 @@ internal sealed class DiskAnnTable : IDisposable
         refreshed = index;
         var chunks = new HashSet<int>();
         var vectorChunks = new HashSet<int>();
-        if (index.Nodes.Paged || index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(from, generation, chunks, vectorChunks))
+        if (index.PendingCount > 0 || index.DirtySlots.Count > 0 || !_storage.TryReadChanges(from, generation, chunks, vectorChunks))
         {
             return false;
         }
@@ -273,13 +279,15 @@ internal sealed class DiskAnnTable : IDisposable
             index?.Nodes.SlotCount ?? 0,
             index?.MemoryBytes ?? 0,
             _generation,
-            CacheSizeMb);
+            index?.Nodes.BudgetMb ?? _shared?.BudgetMb ?? _cacheSizeMb,
+            index?.Nodes.ResidentVectorBytes ?? 0);
     }
 
     private VamanaIndex Load()
     {
-        _ = File;
+        var source = Source; // resolves the shared images, whose budget the load takes
         var (nodes, entry) = _storage.Load(Options, CacheSizeMb * 1024L * 1024L);
+        nodes.ChunkSource = source;
         var index = new VamanaIndex(Options, nodes);
         try
         {
@@ -522,7 +530,11 @@ internal sealed class DiskAnnTable : IDisposable
         }
     }
 
-    /// <summary>'cache_size_mb=N': this connection's budget from now on; the cache is reloaded under it at the next use.</summary>
+    /// <summary>
+    /// 'cache_size_mb=N': the budget of the process's image of the table, which every connection sharing it uses, from
+    /// now on (and of this connection's own image, a fork it writes or one not shared). Nothing is reloaded: a lower
+    /// budget drops chunks at once, 0 stops dropping (chunks not in memory are still read back when used).
+    /// </summary>
     private void SetCacheSize(string setting)
     {
         var value = setting["cache_size_mb".Length..].TrimStart();
@@ -531,14 +543,29 @@ internal sealed class DiskAnnTable : IDisposable
             throw new SqliteCallException(SqliteConstants.ERROR, $"diskann: cache_size_mb must be written cache_size_mb=N with N from 0 (no budget) to {TableOptions.MaxCacheSizeMb}, got '{setting}'");
         }
 
-        if (_own is not null && (_own.PendingCount > 0 || _own.DirtySlots.Count > 0))
+        if (Shared is { } shared)
         {
-            throw new SqliteCallException(SqliteConstants.ERROR, "diskann: set cache_size_mb outside a transaction that wrote to the table");
+            shared.SetBudget(mb);
+        }
+        else
+        {
+            _cacheSizeMb = mb;
         }
 
-        CacheSizeMb = mb;
-        DropImage();
+        Current?.Nodes.SetBudgetMb(mb);
     }
+
+    /// <summary>The table this connection reads chunks back for: its process-wide images, or itself where it has no shared ones.</summary>
+    public object Source => (object?)Shared ?? this;
+
+    /// <inheritdoc/>
+    public void ReadVectorChunk(int chunk, Span<byte> destination) => _storage.ReadVectorChunk(chunk, destination);
+
+    /// <summary>
+    /// Makes this connection the one that reads back chunks a budgeted image dropped, for the operation the caller runs
+    /// on this thread (see NodeStore.Cache.cs: an image is shared, the connection that needs a chunk reads it).
+    /// </summary>
+    public NodeStore.ReaderScope ReadingChunks() => NodeStore.ReadThrough(this);
 
     /// <summary>Checks the graph as stored (not the cache), so what a reopen would see is what is verified.</summary>
     public List<string> CheckIntegrity()

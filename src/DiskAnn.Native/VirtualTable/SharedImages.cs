@@ -9,7 +9,8 @@ namespace DiskAnn.VirtualTable;
 /// transaction sees that generation uses the image as it is, from any thread (nothing changes a published image: a
 /// connection that writes works on a fork of it, and publishes the fork when it commits). A connection whose snapshot
 /// sees another generation (a reader in WAL that began before a commit) loads its own. In-memory and temporary
-/// databases, and connections with a cache budget, keep private images.
+/// databases keep private images. A vector cache budget (<c>cache_size_mb</c>) is the image's, shared like it
+/// (<see cref="SharedImage.BudgetMb"/>).
 /// </summary>
 internal static class SharedImages
 {
@@ -32,6 +33,7 @@ internal sealed class SharedImage
     private VamanaIndex? _image;
     private long _generation;
     private int _users;
+    private int? _budgetMb;
 
     /// <summary>
     /// Held by the connection that builds the image of a generation the others lack, so that connections opened at
@@ -55,7 +57,35 @@ internal sealed class SharedImage
             {
                 _users = 0;
                 _image = null;
+                _budgetMb = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// The vector cache budget in MiB of the process's images of the table, once a connection set one with the command
+    /// <c>'cache_size_mb=N'</c> (or <c>diskann_cache_size_mb</c>); null until then: the table's declared budget. Every
+    /// image published takes it, and so every load and fork made from one; it is forgotten with the image when the
+    /// last connection of the process lets the table go.
+    /// </summary>
+    public int? BudgetMb
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _budgetMb;
+            }
+        }
+    }
+
+    /// <summary>Sets the budget (see <see cref="BudgetMb"/>) and applies it to the image held now: nothing is reloaded.</summary>
+    public void SetBudget(int mb)
+    {
+        lock (_lock)
+        {
+            _budgetMb = mb;
+            _image?.Nodes.SetBudgetMb(mb);
         }
     }
 
@@ -107,6 +137,11 @@ internal sealed class SharedImage
     {
         lock (_lock)
         {
+            if (_budgetMb is { } mb)
+            {
+                image.Nodes.SetBudgetMb(mb); // a fork a writer made before the budget changed
+            }
+
             _image = image;
             _generation = generation;
         }

@@ -32,10 +32,11 @@ internal static unsafe class StatusModule
         MemoryBytes,
         Generation,
         CacheSizeMb,
+        VectorBytes,
     }
 
     private const string Declaration = "CREATE TABLE x(connection INTEGER, this_connection INTEGER, file TEXT, schema TEXT, name TEXT, loaded INTEGER, "
-        + "image INTEGER, shared INTEGER, rows INTEGER, pending INTEGER, tombstones INTEGER, slots INTEGER, memory_bytes INTEGER, generation INTEGER, cache_size_mb INTEGER)";
+        + "image INTEGER, shared INTEGER, rows INTEGER, pending INTEGER, tombstones INTEGER, slots INTEGER, memory_bytes INTEGER, generation INTEGER, cache_size_mb INTEGER, vector_bytes INTEGER)";
 
     /// <summary>The module struct, allocated once for the process and never freed (SQLite keeps pointers to it).</summary>
     public static readonly SqliteModuleStruct* Module = CreateModule();
@@ -211,6 +212,9 @@ internal static unsafe class StatusModule
                     break;
                 case Column.CacheSizeMb:
                     SqliteApi.result_int64(context, row.CacheSizeMb);
+                    break;
+                case Column.VectorBytes:
+                    SqliteApi.result_int64(context, row.VectorBytes);
                     break;
                 default:
                     SqliteApi.result_null(context);

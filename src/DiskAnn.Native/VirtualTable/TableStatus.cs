@@ -19,4 +19,5 @@ internal readonly record struct TableStatus(
     long Slots,
     long MemoryBytes,
     long Generation,
-    int CacheSizeMb);
+    int CacheSizeMb,
+    long VectorBytes);

@@ -30,7 +30,7 @@ public static class DiskAnnAnnotationNames
     /// <summary>The vector storage (string: <c>none</c> or <c>int8</c>), the module's <c>quantization</c>; absent for <c>none</c>.</summary>
     public const string Quantization = Prefix + "Quantization";
 
-    /// <summary>The vector cache budget per connection in MiB (int), the module's <c>cache_size_mb</c>.</summary>
+    /// <summary>The vector cache budget in MiB (int) of the process's shared image of the index, the module's <c>cache_size_mb</c>.</summary>
     public const string CacheSizeMb = Prefix + "CacheSizeMb";
 
     /// <summary>

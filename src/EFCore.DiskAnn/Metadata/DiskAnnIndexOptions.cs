@@ -13,7 +13,7 @@ namespace Microsoft.EntityFrameworkCore.Metadata;
 /// <param name="Alpha">The module's <c>alpha</c>, or <see langword="null" /> for its default.</param>
 /// <param name="SearchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
 /// <param name="Quantization">The module's <c>quantization</c>: float32 vectors (the default) or int8 codes.</param>
-/// <param name="CacheSizeMb">The module's <c>cache_size_mb</c> (vector cache budget per connection, 0 = all), or <see langword="null" /> when not declared.</param>
+/// <param name="CacheSizeMb">The module's <c>cache_size_mb</c> (vector cache budget of the process's shared image of the index, 0 = all), or <see langword="null" /> when not declared.</param>
 public sealed record DiskAnnIndexOptions(
     int Dimension,
     DiskAnnMetric Metric = DiskAnnMetric.Cosine,

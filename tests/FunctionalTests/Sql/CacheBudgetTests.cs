@@ -9,7 +9,7 @@ namespace FunctionalTests.Sql;
 public sealed class CacheBudgetTests : DatabaseTest
 {
     [Fact]
-    public void A_connection_with_a_budget_smaller_than_the_index_answers_exactly_as_one_without()
+    public void An_image_under_a_budget_smaller_than_the_index_answers_exactly_as_without()
     {
         // 3,000 x 128-d float32 = 1.5 MB of vectors in 12 chunks; the budget holds 1 MB of them.
         var vectors = SqlHelpers.Clustered(3000, 128, seed: 80);
@@ -19,21 +19,20 @@ public sealed class CacheBudgetTests : DatabaseTest
             c.InsertAll("idx", vectors);
         }
 
-        // Without a budget a float32 index navigates with int8 codes held in memory; with one it uses its
-        // vectors. A budget that holds everything is the reference: what the small budget drops and reads
-        // back must not change a single answer.
+        // The image held whole is the reference: what the small budget drops and reads back must not change a single
+        // answer. The budget is the process image's: the connection that set none answers under it too.
         using var whole = Db.Open();
-        whole.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=100000')");
+        var queries = SqlHelpers.Clustered(25, 128, seed: 81);
+        var expected = queries.Select(q => whole.Knn("idx", q, 10)).ToList();
         using var budgeted = Db.Open();
         budgeted.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=1')");
-        foreach (var query in SqlHelpers.Clustered(25, 128, seed: 81))
-        {
-            Assert.Equal(whole.Knn("idx", query, 10), budgeted.Knn("idx", query, 10));
-        }
+        Assert.Equal(1L, whole.Scalar("SELECT diskann_cache_size_mb('idx')"));
+        Assert.Equal(expected, queries.Select(q => budgeted.Knn("idx", q, 10)));
+        Assert.Equal(expected, queries.Select(q => whole.Knn("idx", q, 10)));
 
-        // Back to no budget: the same nearest rows (navigation differs, so only the exact top is compared).
+        // Back to no budget: nothing is dropped any more, and the answers stay the same.
         budgeted.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=0')");
-        Assert.Equal(whole.Knn("idx", vectors[42], 3), budgeted.Knn("idx", vectors[42], 3));
+        Assert.Equal(expected, queries.Select(q => budgeted.Knn("idx", q, 10)));
     }
 
     [Fact]
@@ -79,6 +78,8 @@ public sealed class CacheBudgetTests : DatabaseTest
 
         using var whole = Db.Open();
         whole.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=100000')");
+        var queries = SqlHelpers.Clustered(10, 128, seed: 85);
+        var expected = queries.Select(q => whole.Knn("idx", q, 10)).ToList();
 
         using var readOnly = new SqliteConnection($"Data Source={Db.Path};Mode=ReadOnly;Pooling=False");
         readOnly.Open();
@@ -89,21 +90,21 @@ public sealed class CacheBudgetTests : DatabaseTest
         {
             // The INSERT command is a write, which SQLite refuses here before the table sees it; the function is not.
             Assert.Throws<SqliteException>(() => c.Execute("INSERT INTO idx(idx) VALUES ('cache_size_mb=1')"));
-            Assert.Equal(0L, c.Scalar("SELECT diskann_cache_size_mb('idx')"));
+            Assert.Equal(100000L, c.Scalar("SELECT diskann_cache_size_mb('idx')"));
             Assert.Equal(1L, c.Scalar("SELECT diskann_cache_size_mb('IDX', 1)"));
             Assert.Equal(1L, c.Scalar("SELECT diskann_cache_size_mb('idx')"));
-            foreach (var query in SqlHelpers.Clustered(10, 128, seed: 85))
-            {
-                Assert.Equal(whole.Knn("idx", query, 10), c.Knn("idx", query, 10));
-            }
+            Assert.Equal(expected, queries.Select(q => c.Knn("idx", q, 10)));
+            Assert.Equal(100000L, c.Scalar("SELECT diskann_cache_size_mb('idx', 100000)"));
 
             Assert.Contains("no such table: nope", Assert.Throws<SqliteException>(() => c.Scalar("SELECT diskann_cache_size_mb('nope', 1)")).Message);
             Assert.Contains("\"plain\" is not a diskann table", Assert.Throws<SqliteException>(() => c.Scalar("SELECT diskann_cache_size_mb('plain', 1)")).Message);
             Assert.Contains("must be from 0 to 1048576, got -1", Assert.Throws<SqliteException>(() => c.Scalar("SELECT diskann_cache_size_mb('idx', -1)")).Message);
         }
 
-        // A budget set by the function is the connection's, as with the command: others keep theirs.
-        Assert.Equal(100000L, whole.Scalar("SELECT diskann_cache_size_mb('idx')"));
+        // A budget set by the function is the process image's, as with the command: every connection has it.
+        Assert.Equal(1L, queryOnly.Scalar("SELECT diskann_cache_size_mb('idx', 1)"));
+        Assert.Equal(1L, whole.Scalar("SELECT diskann_cache_size_mb('idx')"));
+        Assert.Equal(expected, queries.Select(q => whole.Knn("idx", q, 10)));
     }
 
     [Theory]

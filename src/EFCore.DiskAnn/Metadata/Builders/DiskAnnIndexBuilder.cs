@@ -85,8 +85,8 @@ public class DiskAnnIndexBuilder
     }
 
     /// <summary>
-    /// The vector cache budget of each connection, in MiB (the module's <c>cache_size_mb</c>; 0 keeps every vector in
-    /// memory). Declaring it also gives the table small (32 KiB) vector chunks, so that reading a vector back is cheap.
+    /// The vector cache budget of the process's image of the index, shared by its connections, in MiB (the module's
+    /// <c>cache_size_mb</c>; 0 keeps every vector in memory). Declaring it also gives the table small (32 KiB) vector chunks, so that reading a vector back is cheap.
     /// </summary>
     public virtual DiskAnnIndexBuilder HasCacheSize(int megabytes)
     {
