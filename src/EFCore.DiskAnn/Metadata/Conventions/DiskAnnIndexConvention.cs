@@ -115,6 +115,13 @@ public class DiskAnnIndexConvention : IModelFinalizingConvention
                     $"{where} has the partition key '{name}' of type {property.ClrType.ShortDisplayName()}, stored as REAL: a partition key must be stored as INTEGER or TEXT.");
             }
 
+            // The module compares text byte by byte: a column that compares otherwise would answer differently inside the search.
+            if (type == DiskAnnFilterType.Text && property.GetCollation() is { } collation && !collation.Equals("BINARY", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"{where} {role} '{name}' with the collation {collation}: the index compares text byte by byte (BINARY); include only properties with the BINARY collation.");
+            }
+
             columns.Add(new DiskAnnFilterColumn(property.GetColumnName(), type, partitionKey));
         }
 
