@@ -156,3 +156,38 @@ public class DiskAnnFilterColumnModelTests
         Assert.Contains("includes 'Lang' with the collation NOCASE: the index compares text byte by byte (BINARY)", collated.Message);
     }
 }
+
+/// <summary>The SQL of filter columns in hand-written migrations.</summary>
+public class DiskAnnFilterColumnSqlGenerationTests
+{
+    [Fact]
+    public void Hand_written_index_with_filter_columns_creates_fills_and_syncs_them()
+    {
+        using var db = new PagesContext();
+        var migrationBuilder = new Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        migrationBuilder.CreateDiskAnnIndex(
+            "docs_idx", "Docs", "Vector", 384,
+            filterColumns: [new("Lang", DiskAnnFilterType.Text), new("TenantId", DiskAnnFilterType.Integer, PartitionKey: true)]);
+        var sql = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrationsSqlGenerator>().Generate(migrationBuilder.Operations)
+            .Select(c => c.CommandText.Replace("\r\n", "\n", StringComparison.Ordinal).Trim()).ToList();
+        Assert.Equal("CREATE VIRTUAL TABLE \"docs_idx\" USING diskann(dimension=384, metric=cosine, \"Lang\" TEXT, \"TenantId\" INTEGER PARTITION KEY);", sql[0]);
+        Assert.Equal(
+            "INSERT INTO \"docs_idx\"(rowid, vector, \"Lang\", \"TenantId\")\nSELECT \"Id\", \"Vector\", \"Lang\", \"TenantId\"\nFROM \"Docs\"\nWHERE \"Vector\" IS NOT NULL;",
+            sql[1]);
+        Assert.Equal(
+            """
+            CREATE TRIGGER "docs_idx_insert" AFTER INSERT ON "Docs"
+            BEGIN
+                DELETE FROM "docs_idx" WHERE rowid = new."Id" AND new."Vector" IS NULL;
+                UPDATE "docs_idx" SET vector = new."Vector", "Lang" = new."Lang", "TenantId" = new."TenantId" WHERE rowid = new."Id" AND new."Vector" IS NOT NULL;
+                INSERT INTO "docs_idx"(rowid, vector, "Lang", "TenantId") SELECT new."Id", new."Vector", new."Lang", new."TenantId"
+                    WHERE new."Vector" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "docs_idx" WHERE rowid = new."Id");
+            END;
+            """.Replace("\r\n", "\n", StringComparison.Ordinal),
+            sql[2]);
+        Assert.StartsWith(
+            "CREATE TRIGGER \"docs_idx_update\" AFTER UPDATE OF \"Vector\", \"Id\", \"Lang\", \"TenantId\" ON \"Docs\"\n"
+            + "WHEN old.\"Vector\" IS NOT new.\"Vector\" OR old.\"Id\" IS NOT new.\"Id\" OR old.\"Lang\" IS NOT new.\"Lang\" OR old.\"TenantId\" IS NOT new.\"TenantId\"\n",
+            sql[3]);
+    }
+}
