@@ -205,6 +205,18 @@ public sealed partial class EfFilterColumnTests
     }
 
     [Fact]
+    public void A_k_above_the_module_ceiling_is_answered_exactly_with_the_whole_filter()
+    {
+        // The exact form of the search filters the entity table: it takes the WHERE whole, conditions included.
+        using var db = CreateContext();
+        var k = Microsoft.EntityFrameworkCore.Metadata.DiskAnnIndexOptions.MaxK + 1;
+        var hits = Knn(db, l => l.Lang != "de" && l.TenantId == 3 && l.Title.Contains('1'), k);
+        Assert.DoesNotContain("MATCH", _sql.Last);
+        Assert.Contains("\"l0\".\"TenantId\" = 3", _sql.Last);
+        Assert.Equal(Exact(db, l => l.Lang != "de" && l.TenantId == 3 && l.Title.Contains('1')), hits);
+    }
+
+    [Fact]
     public void A_filter_that_matches_fewer_than_k_rows_returns_all_of_them()
     {
         using var db = CreateContext();
