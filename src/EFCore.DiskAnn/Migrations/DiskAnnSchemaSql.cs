@@ -73,8 +73,7 @@ public class DiskAnnSchemaSql
         var vector = _sql.DelimitIdentifier(vectorColumn);
         var nl = Environment.NewLine;
         yield return $"DELETE FROM {index}{nl}WHERE rowid NOT IN (SELECT {key} FROM {target} WHERE {vector} IS NOT NULL)";
-        yield return $"INSERT INTO {index}(rowid, vector{Columns(filterColumns, "")}){nl}SELECT {key}, {vector}{Columns(filterColumns, "")}{nl}FROM {target}{nl}"
-            + $"WHERE {vector} IS NOT NULL AND {key} NOT IN (SELECT rowid FROM {index})";
+        yield return Populate(name, table, schema, keyColumn, vectorColumn, filterColumns) + $" AND {key} NOT IN (SELECT rowid FROM {index})";
     }
 
     /// <summary>

@@ -78,15 +78,10 @@ public sealed partial class EfFilterColumnTests
     public void Contains_null_checks_booleans_and_parameters_become_conditions()
     {
         using var db = CreateContext();
-        var query = Query;
         var langs = new List<string?> { "en", "de" };
         var since = new DateTime(2025, 3, 1);
-        var hits = db.Listings
-            .Where(l => langs.Contains(l.Lang) && l.Published >= since && l.InStock && l.Lang != null)
-            .OrderBy(l => EF.Functions.VectorDistance(l.Embedding, query))
-            .Take(10)
-            .Select(l => l.Id)
-            .ToList();
+        Expression<Func<Listing, bool>> where = l => langs.Contains(l.Lang) && l.Published >= since && l.InStock && l.Lang != null;
+        var hits = Knn(db, where, 10);
 
         SqlCapture.AssertSql(
             """
@@ -100,7 +95,7 @@ public sealed partial class EfFilterColumnTests
             LIMIT +@p
             """,
             _sql.Last);
-        Assert.Equal(Exact(db, l => langs.Contains(l.Lang) && l.Published >= since && l.InStock && l.Lang != null).Take(10), hits);
+        Assert.Equal(Exact(db, where.Compile()).Take(10), hits);
     }
 
     [Fact]
@@ -108,13 +103,8 @@ public sealed partial class EfFilterColumnTests
     {
         // C#'s != keeps the listings without a language: "Lang" IS NOT 'en', not "Lang" <> 'en'.
         using var db = CreateContext();
-        var query = Query;
-        var hits = db.Listings
-            .Where(l => l.Lang != "en" && l.Title.EndsWith("3") && l.Fee <= 5.5m)
-            .OrderBy(l => EF.Functions.VectorDistance(l.Embedding, query))
-            .Take(8)
-            .Select(l => l.Id)
-            .ToList();
+        Expression<Func<Listing, bool>> where = l => l.Lang != "en" && l.Title.EndsWith("3") && l.Fee <= 5.5m;
+        var hits = Knn(db, where, 8);
 
         SqlCapture.AssertSql(
             """
@@ -132,8 +122,7 @@ public sealed partial class EfFilterColumnTests
             LIMIT +@p
             """,
             _sql.Last);
-        var exact = Exact(db, l => l.Lang != "en" && l.Title.EndsWith('3') && l.Fee <= 5.5m);
-        Assert.Equal(exact.Take(8), hits);
+        Assert.Equal(Exact(db, where.Compile()).Take(8), hits);
         Assert.Contains(hits, id => db.Listings.Single(l => l.Id == id).Lang is null);
     }
 
@@ -142,14 +131,9 @@ public sealed partial class EfFilterColumnTests
     {
         // SQL's IN never matches NULL: C#'s Contains on a list holding null is "IN (...) OR IS NULL", which the module cannot take.
         using var db = CreateContext();
-        var query = Query;
         var langs = new List<string?> { "fr", null };
-        var hits = db.Listings
-            .Where(l => langs.Contains(l.Lang) && (l.Price < 10 || l.Price > 90))
-            .OrderBy(l => EF.Functions.VectorDistance(l.Embedding, query))
-            .Take(6)
-            .Select(l => l.Id)
-            .ToList();
+        Expression<Func<Listing, bool>> where = l => langs.Contains(l.Lang) && (l.Price < 10 || l.Price > 90);
+        var hits = Knn(db, where, 6);
 
         SqlCapture.AssertSql(
             """
@@ -167,7 +151,7 @@ public sealed partial class EfFilterColumnTests
             LIMIT +@p
             """,
             _sql.Last);
-        Assert.Equal(Exact(db, l => langs.Contains(l.Lang) && (l.Price < 10 || l.Price > 90)).Take(6), hits);
+        Assert.Equal(Exact(db, where.Compile()).Take(6), hits);
     }
 
     public static TheoryData<int> Predicates => new(Enumerable.Range(0, PredicateList.Length));

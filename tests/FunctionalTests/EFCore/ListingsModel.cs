@@ -32,15 +32,7 @@ public class ListingsContext(DbContextOptions<ListingsContext> options) : DbCont
             .HasPartitionKey(l => l.TenantId);
 
     public static DbContextOptions<ListingsContext> Options(string connectionString, SqlCapture? capture = null)
-    {
-        var builder = new DbContextOptionsBuilder<ListingsContext>().UseSqlite(connectionString, o => o.UseDiskAnn());
-        if (capture is not null)
-        {
-            builder.AddInterceptors(capture);
-        }
-
-        return builder.Options;
-    }
+        => EfTestDatabase.Options<ListingsContext>(connectionString, capture);
 }
 
 public static class ListingsData
