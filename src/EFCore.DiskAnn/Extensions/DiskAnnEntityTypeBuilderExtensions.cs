@@ -17,7 +17,7 @@ public static class DiskAnnEntityTypeBuilderExtensions
     /// <param name="entityTypeBuilder">The entity type.</param>
     /// <param name="propertyExpression">The vector property, for example <c>d =&gt; d.Embedding</c>.</param>
     /// <param name="dimension">The number of floats in each vector (1 to 16000).</param>
-    public static DiskAnnIndexBuilder HasDiskAnnIndex<TEntity>(
+    public static DiskAnnIndexBuilder<TEntity> HasDiskAnnIndex<TEntity>(
         this EntityTypeBuilder<TEntity> entityTypeBuilder,
         Expression<Func<TEntity, object?>> propertyExpression,
         int dimension)
@@ -25,7 +25,9 @@ public static class DiskAnnEntityTypeBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(entityTypeBuilder);
         ArgumentNullException.ThrowIfNull(propertyExpression);
-        return Configure(entityTypeBuilder.HasIndex(propertyExpression), dimension);
+        var indexBuilder = entityTypeBuilder.HasIndex(propertyExpression);
+        Configure(indexBuilder, dimension);
+        return new DiskAnnIndexBuilder<TEntity>(indexBuilder);
     }
 
     /// <summary>
@@ -41,10 +43,12 @@ public static class DiskAnnEntityTypeBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(entityTypeBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(propertyName);
-        return Configure(entityTypeBuilder.HasIndex(propertyName), dimension);
+        var indexBuilder = entityTypeBuilder.HasIndex(propertyName);
+        Configure(indexBuilder, dimension);
+        return new DiskAnnIndexBuilder(indexBuilder);
     }
 
-    private static DiskAnnIndexBuilder Configure(IndexBuilder indexBuilder, int dimension)
+    private static void Configure(IndexBuilder indexBuilder, int dimension)
     {
         new DiskAnnIndexOptions(dimension).Validate();
         indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Dimension, dimension);
@@ -53,7 +57,5 @@ public static class DiskAnnEntityTypeBuilderExtensions
         {
             indexBuilder.HasAnnotation(DiskAnnAnnotationNames.Metric, "cosine");
         }
-
-        return new DiskAnnIndexBuilder(indexBuilder);
     }
 }

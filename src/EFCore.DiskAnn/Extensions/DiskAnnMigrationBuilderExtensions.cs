@@ -32,6 +32,10 @@ public static class DiskAnnMigrationBuilderExtensions
     /// The columns of each UNIQUE constraint of the table other than the key, whose <c>REPLACE</c> conflicts the triggers
     /// must see; <see langword="null" /> to take them from the model the migration is applied with (none without one).
     /// </param>
+    /// <param name="filterColumns">
+    /// The index's filter columns (included properties and the partition key), each named after a column of the table,
+    /// which the triggers copy; <see langword="null" /> for none.
+    /// </param>
     public static OperationBuilder<CreateIndexOperation> CreateDiskAnnIndex(
         this MigrationBuilder migrationBuilder,
         string name,
@@ -46,7 +50,8 @@ public static class DiskAnnMigrationBuilderExtensions
         int? searchListSize = null,
         DiskAnnQuantization quantization = DiskAnnQuantization.None,
         int? cacheSizeMb = null,
-        IEnumerable<string[]>? uniqueKeys = null)
+        IEnumerable<string[]>? uniqueKeys = null,
+        IEnumerable<DiskAnnFilterColumn>? filterColumns = null)
     {
         ArgumentNullException.ThrowIfNull(migrationBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -54,7 +59,9 @@ public static class DiskAnnMigrationBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyColumn);
 
-        var options = new DiskAnnIndexOptions(dimension, metric, maxDegree, buildSearchListSize, alpha, searchListSize, quantization, cacheSizeMb);
+        var columns = filterColumns?.ToList();
+        var options = new DiskAnnIndexOptions(
+            dimension, metric, maxDegree, buildSearchListSize, alpha, searchListSize, quantization, cacheSizeMb, columns is { Count: > 0 } ? columns : null);
         options.Validate();
         var operation = new CreateIndexOperation { Name = name, Table = table, Columns = [column] };
         foreach (var (annotation, value) in options.ToAnnotations())

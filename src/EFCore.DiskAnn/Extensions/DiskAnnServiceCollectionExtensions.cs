@@ -37,6 +37,7 @@ public static class DiskAnnServiceCollectionExtensions
             .Replace(ServiceDescriptor.Singleton<IMigrationsAnnotationProvider, DiskAnnMigrationsAnnotationProvider>())
             .Replace(ServiceDescriptor.Singleton<IQuerySqlGeneratorFactory, DiskAnnQuerySqlGeneratorFactory>())
             .Replace(ServiceDescriptor.Scoped<IQueryTranslationPostprocessorFactory, DiskAnnQueryTranslationPostprocessorFactory>())
+            .Replace(ServiceDescriptor.Scoped<IRelationalParameterBasedSqlProcessorFactory, DiskAnnParameterBasedSqlProcessorFactory>())
             .Replace(ServiceDescriptor.Scoped<ISqliteRelationalConnection, DiskAnnRelationalConnection>());
 
         return serviceCollection;

@@ -34,6 +34,23 @@ public static class DiskAnnAnnotationNames
     public const string CacheSizeMb = Prefix + "CacheSizeMb";
 
     /// <summary>
+    /// On the model's index: the names of the properties the index includes as filter columns (string[]), in order
+    /// (<c>IncludeProperties</c>).
+    /// </summary>
+    public const string IncludeProperties = Prefix + "IncludeProperties";
+
+    /// <summary>On the model's index: the name of the property that is the index's PARTITION KEY (string, <c>HasPartitionKey</c>).</summary>
+    public const string PartitionKey = Prefix + "PartitionKey";
+
+    /// <summary>
+    /// The filter columns of the index (string, <see cref="DiskAnnFilterColumn.Format" />'s text, for example
+    /// <c>"Lang" TEXT, "TenantId" INTEGER PARTITION KEY</c>): computed from <see cref="IncludeProperties" /> and
+    /// <see cref="PartitionKey" /> and the entity table's columns, so that migrations are self-contained; absent when
+    /// there are none.
+    /// </summary>
+    public const string FilterColumns = Prefix + "FilterColumns";
+
+    /// <summary>
     /// The entity table's key column whose value is the rowid in the index (string); by default the single primary key
     /// column. Kept on the index so that migrations are self-contained.
     /// </summary>

@@ -14,6 +14,7 @@ namespace Microsoft.EntityFrameworkCore.Metadata;
 /// <param name="SearchListSize">The module's <c>search_list_size</c>, or <see langword="null" /> for its default.</param>
 /// <param name="Quantization">The module's <c>quantization</c>: float32 vectors (the default) or int8 codes.</param>
 /// <param name="CacheSizeMb">The module's <c>cache_size_mb</c> (vector cache budget of the process's shared image of the index, 0 = all), or <see langword="null" /> when not declared.</param>
+/// <param name="FilterColumns">The index's filter columns (included properties and the partition key), or <see langword="null" /> for none.</param>
 public sealed record DiskAnnIndexOptions(
     int Dimension,
     DiskAnnMetric Metric = DiskAnnMetric.Cosine,
@@ -22,7 +23,8 @@ public sealed record DiskAnnIndexOptions(
     double? Alpha = null,
     int? SearchListSize = null,
     DiskAnnQuantization Quantization = DiskAnnQuantization.None,
-    int? CacheSizeMb = null)
+    int? CacheSizeMb = null,
+    IReadOnlyList<DiskAnnFilterColumn>? FilterColumns = null)
 {
     /// <summary>The largest dimension the module accepts (<see cref="DiskAnnLimits.MaxDimension"/>).</summary>
     public const int MaxDimension = DiskAnnLimits.MaxDimension;
@@ -70,7 +72,8 @@ public sealed record DiskAnnIndexOptions(
             find(DiskAnnAnnotationNames.Alpha) is { } alpha ? Convert.ToDouble(alpha, CultureInfo.InvariantCulture) : null,
             ToInt(find(DiskAnnAnnotationNames.SearchListSize)),
             find(DiskAnnAnnotationNames.Quantization) is { } quantization ? ParseQuantization(quantization) : DiskAnnQuantization.None,
-            ToInt(find(DiskAnnAnnotationNames.CacheSizeMb)));
+            ToInt(find(DiskAnnAnnotationNames.CacheSizeMb)),
+            find(DiskAnnAnnotationNames.FilterColumns) is string columns && DiskAnnFilterColumn.Parse(columns) is { Count: > 0 } parsed ? parsed : null);
 
         static int? ToInt(object? value) => value is null ? null : Convert.ToInt32(value, CultureInfo.InvariantCulture);
     }
@@ -110,6 +113,11 @@ public sealed record DiskAnnIndexOptions(
         {
             yield return new(DiskAnnAnnotationNames.CacheSizeMb, cacheSizeMb);
         }
+
+        if (FilterColumns is { Count: > 0 } filterColumns)
+        {
+            yield return new(DiskAnnAnnotationNames.FilterColumns, DiskAnnFilterColumn.Format(filterColumns));
+        }
     }
 
     /// <summary>The module arguments, for example <c>dimension=384, metric=cosine</c>.</summary>
@@ -145,6 +153,11 @@ public sealed record DiskAnnIndexOptions(
         if (CacheSizeMb is { } cacheSizeMb)
         {
             builder.Append(CultureInfo.InvariantCulture, $", cache_size_mb={cacheSizeMb}");
+        }
+
+        if (FilterColumns is { Count: > 0 } filterColumns)
+        {
+            builder.Append(", ").Append(DiskAnnFilterColumn.Format(filterColumns));
         }
 
         return builder.ToString();
@@ -192,7 +205,63 @@ public sealed record DiskAnnIndexOptions(
         {
             throw new ArgumentOutOfRangeException(nameof(CacheSizeMb), CacheSizeMb, CacheSizeMessage);
         }
+
+        if (FilterColumns is { } filterColumns)
+        {
+            ValidateFilterColumns(filterColumns);
+        }
     }
+
+    /// <summary>Throws when the filter columns are not ones the module accepts (see <see cref="DiskAnnFilterColumn" />).</summary>
+    private static void ValidateFilterColumns(IReadOnlyList<DiskAnnFilterColumn> columns)
+    {
+        if (columns.Count > DiskAnnFilterColumn.MaxCount)
+        {
+            throw new InvalidOperationException($"A diskann index has at most {DiskAnnFilterColumn.MaxCount} filter columns, got {columns.Count}.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var column in columns)
+        {
+            if (!seen.Add(column.Name))
+            {
+                throw new InvalidOperationException($"The diskann filter column '{column.Name}' is declared twice (names are compared in any case).");
+            }
+
+            if (DiskAnnFilterColumn.ReservedNames.Contains(column.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"A diskann filter column cannot be named '{column.Name}': {string.Join(", ", DiskAnnFilterColumn.ReservedNames)} are the index's own columns (any case); map the property to another column name.");
+            }
+
+            if (column.PartitionKey && column.Type == DiskAnnFilterType.Real)
+            {
+                throw new InvalidOperationException($"The diskann filter column '{column.Name}' is REAL: a partition key is INTEGER or TEXT.");
+            }
+        }
+
+        if (columns.Count(c => c.PartitionKey) > 1)
+        {
+            throw new InvalidOperationException("A diskann index has at most one partition key.");
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Equals(DiskAnnIndexOptions? other)
+        => other is not null
+            && Dimension == other.Dimension
+            && Metric == other.Metric
+            && MaxDegree == other.MaxDegree
+            && BuildSearchListSize == other.BuildSearchListSize
+            && Alpha == other.Alpha
+            && SearchListSize == other.SearchListSize
+            && Quantization == other.Quantization
+            && CacheSizeMb == other.CacheSizeMb
+            && (FilterColumns ?? []).SequenceEqual(other.FilterColumns ?? []);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+        => HashCode.Combine(Dimension, Metric, MaxDegree, BuildSearchListSize, Alpha, SearchListSize, Quantization, HashCode.Combine(CacheSizeMb, FilterColumns?.Count ?? 0));
 
     /// <summary>The module's spelling of a metric: <c>cosine</c>, <c>l2</c> or <c>dot</c>.</summary>
     public static string FormatMetric(DiskAnnMetric metric) => Format(metric, MetricNames, nameof(metric));

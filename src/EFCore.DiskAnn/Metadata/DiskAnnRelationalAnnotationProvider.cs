@@ -32,10 +32,17 @@ public class DiskAnnRelationalAnnotationProvider : SqliteAnnotationProvider
 
         foreach (var annotation in modelIndex.GetAnnotations())
         {
-            if (annotation.Name.StartsWith(DiskAnnAnnotationNames.Prefix, StringComparison.Ordinal))
+            // The included properties and the partition key reach migrations as the columns they make.
+            if (annotation.Name.StartsWith(DiskAnnAnnotationNames.Prefix, StringComparison.Ordinal)
+                && annotation.Name is not (DiskAnnAnnotationNames.IncludeProperties or DiskAnnAnnotationNames.PartitionKey))
             {
                 yield return annotation;
             }
+        }
+
+        if (FilterColumns(index, modelIndex) is { Count: > 0 } filterColumns)
+        {
+            yield return new Annotation(DiskAnnAnnotationNames.FilterColumns, DiskAnnFilterColumn.Format(filterColumns));
         }
 
         if (index.Table.PrimaryKey is { Columns: [var keyColumn] })
@@ -46,6 +53,29 @@ public class DiskAnnRelationalAnnotationProvider : SqliteAnnotationProvider
                 yield return new Annotation(DiskAnnAnnotationNames.UniqueKeys, uniqueKeys);
             }
         }
+    }
+
+    /// <summary>
+    /// The filter columns of a <c>diskann</c> index: a column of the entity table for each included property and the
+    /// partition key, with the type its store type gives (properties that are not mapped to the table are left out: the
+    /// model's validation names them).
+    /// </summary>
+    public static IReadOnlyList<DiskAnnFilterColumn> FilterColumns(ITableIndex index, IIndex modelIndex)
+    {
+        // (By name: ITable.FindColumn(IProperty) would read the relational model this provider is helping to build.)
+        var table = StoreObjectIdentifier.Table(index.Table.Name, index.Table.Schema);
+        var columns = new List<DiskAnnFilterColumn>();
+        foreach (var (name, partitionKey) in modelIndex.GetDiskAnnFilterProperties())
+        {
+            if (modelIndex.DeclaringEntityType.FindProperty(name)?.GetColumnName(table) is { } columnName
+                && index.Table.FindColumn(columnName) is { } column
+                && DiskAnnFilterColumn.TypeOf(column.StoreType, column.ProviderClrType) is { } type)
+            {
+                columns.Add(new DiskAnnFilterColumn(column.Name, type, partitionKey));
+            }
+        }
+
+        return columns;
     }
 
     /// <summary>

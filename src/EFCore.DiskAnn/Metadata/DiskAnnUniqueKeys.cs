@@ -13,7 +13,7 @@ public static class DiskAnnUniqueKeys
     public static string? Format(IEnumerable<IEnumerable<string>> constraints)
     {
         var texts = constraints
-            .Select(columns => string.Join(", ", columns.Select(c => "\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")))
+            .Select(columns => string.Join(", ", columns.Select(Quote)))
             .Where(t => t.Length > 0)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
@@ -37,32 +37,7 @@ public static class DiskAnnUniqueKeys
             var c = text[i];
             if (c == '"')
             {
-                var name = new StringBuilder();
-                i++;
-                while (true)
-                {
-                    if (i >= text.Length)
-                    {
-                        throw Invalid(text);
-                    }
-
-                    if (text[i] == '"')
-                    {
-                        if (i + 1 < text.Length && text[i + 1] == '"')
-                        {
-                            name.Append('"');
-                            i += 2;
-                            continue;
-                        }
-
-                        i++;
-                        break;
-                    }
-
-                    name.Append(text[i++]);
-                }
-
-                columns.Add(name.ToString());
+                columns.Add(ReadQuoted(text, ref i) ?? throw Invalid(text));
             }
             else if (c == ';')
             {
@@ -90,6 +65,38 @@ public static class DiskAnnUniqueKeys
                 columns = [];
             }
         }
+    }
+
+    /// <summary>A name in double quotes, its quotes doubled: <c>"Lang"</c>.</summary>
+    internal static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>
+    /// Reads the double-quoted name that starts at <paramref name="i" /> (doubled quotes inside), leaving <paramref name="i" />
+    /// after its closing quote; <see langword="null" /> when the text ends before it.
+    /// </summary>
+    internal static string? ReadQuoted(string text, ref int i)
+    {
+        var name = new StringBuilder();
+        i++;
+        while (i < text.Length)
+        {
+            if (text[i] == '"')
+            {
+                if (i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    name.Append('"');
+                    i += 2;
+                    continue;
+                }
+
+                i++;
+                return name.ToString();
+            }
+
+            name.Append(text[i++]);
+        }
+
+        return null;
     }
 
     private static InvalidOperationException Invalid(string text)

@@ -152,6 +152,7 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
                 ?? FindKeyColumn(model, operation.Table, operation.Schema)
                 ?? "rowid";
             var uniques = UniqueKeys(operation, model, key);
+            var filterColumns = FilterColumns(operation, model);
             foreach (var statement in SchemaSql.DropTriggers(operation.Name))
             {
                 Statement(builder, statement);
@@ -159,13 +160,13 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
 
             if (_triggered.Add(operation.Name))
             {
-                foreach (var statement in SchemaSql.Repair(operation.Name, operation.Table, operation.Schema, key, column))
+                foreach (var statement in SchemaSql.Repair(operation.Name, operation.Table, operation.Schema, key, column, filterColumns))
                 {
                     Statement(builder, statement);
                 }
             }
 
-            foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, operation.Table, operation.Schema, key, column, uniques))
+            foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, operation.Table, operation.Schema, key, column, uniques, filterColumns))
             {
                 Statement(builder, trigger);
             }
@@ -203,7 +204,7 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
         if (_pendingCreates.Contains(operation.Name) && _created.Add(operation.Name))
         {
             Statement(builder, SchemaSql.CreateVirtualTable(operation.Name, options));
-            Statement(builder, SchemaSql.Populate(operation.Name, table, operation.Schema, keyColumn, vectorColumn));
+            Statement(builder, SchemaSql.Populate(operation.Name, table, operation.Schema, keyColumn, vectorColumn, options.FilterColumns));
         }
         else
         {
@@ -216,7 +217,7 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
 
         _triggered.Add(operation.Name);
         foreach (var trigger in SchemaSql.CreateTriggers(
-            operation.Name, table, operation.Schema, keyColumn, vectorColumn, UniqueKeys(operation, model, keyColumn)))
+            operation.Name, table, operation.Schema, keyColumn, vectorColumn, UniqueKeys(operation, model, keyColumn), options.FilterColumns))
         {
             Statement(builder, trigger);
         }
@@ -238,6 +239,15 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
             ? DiskAnnUniqueKeys.Parse(DiskAnnRelationalAnnotationProvider.UniqueKeys(table, key))
             : [];
     }
+
+    /// <summary>
+    /// The filter columns the triggers write: the operation's (the differ writes them with the options), else the model's
+    /// index of that name (a hand-written <c>RecreateDiskAnnTriggers</c> applied with a model), else none.
+    /// </summary>
+    private static IReadOnlyList<DiskAnnFilterColumn>? FilterColumns(CreateIndexOperation operation, IModel? model)
+        => DiskAnnIndexOptions.FromAnnotations(operation.GetAnnotations()) is { } options
+            ? options.FilterColumns
+            : FindIndex(model, operation.Table, operation.Schema, operation.Name)?.GetDiskAnnOptions()?.FilterColumns;
 
     /// <inheritdoc />
     protected override void Generate(

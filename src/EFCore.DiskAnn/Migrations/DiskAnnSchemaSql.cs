@@ -42,10 +42,16 @@ public class DiskAnnSchemaSql
     public virtual string CreateVirtualTable(string name, DiskAnnIndexOptions options)
         => $"CREATE VIRTUAL TABLE {_sql.DelimitIdentifier(name)} USING diskann({options.ToModuleArguments()})";
 
-    /// <summary>Copies the vectors already in the table into the index.</summary>
-    public virtual string Populate(string name, string table, string? schema, string keyColumn, string vectorColumn)
-        => $"INSERT INTO {_sql.DelimitIdentifier(name)}(rowid, vector)"
-            + $"{Environment.NewLine}SELECT {_sql.DelimitIdentifier(keyColumn)}, {_sql.DelimitIdentifier(vectorColumn)}"
+    /// <summary>Copies the vectors already in the table into the index (with the values of its filter columns).</summary>
+    public virtual string Populate(
+        string name,
+        string table,
+        string? schema,
+        string keyColumn,
+        string vectorColumn,
+        IReadOnlyList<DiskAnnFilterColumn>? filterColumns = null)
+        => $"INSERT INTO {_sql.DelimitIdentifier(name)}(rowid, vector{Columns(filterColumns, "")})"
+            + $"{Environment.NewLine}SELECT {_sql.DelimitIdentifier(keyColumn)}, {_sql.DelimitIdentifier(vectorColumn)}{Columns(filterColumns, "")}"
             + $"{Environment.NewLine}FROM {_sql.DelimitIdentifier(table, schema)}"
             + $"{Environment.NewLine}WHERE {_sql.DelimitIdentifier(vectorColumn)} IS NOT NULL";
 
@@ -53,7 +59,13 @@ public class DiskAnnSchemaSql
     /// Brings an index that older triggers may have let drift back to its table: removes the rowids whose row is gone or
     /// has a NULL vector, and adds the rows with a vector that it misses. Reads the whole table and index once.
     /// </summary>
-    public virtual IEnumerable<string> Repair(string name, string table, string? schema, string keyColumn, string vectorColumn)
+    public virtual IEnumerable<string> Repair(
+        string name,
+        string table,
+        string? schema,
+        string keyColumn,
+        string vectorColumn,
+        IReadOnlyList<DiskAnnFilterColumn>? filterColumns = null)
     {
         var index = _sql.DelimitIdentifier(name);
         var target = _sql.DelimitIdentifier(table, schema);
@@ -61,8 +73,7 @@ public class DiskAnnSchemaSql
         var vector = _sql.DelimitIdentifier(vectorColumn);
         var nl = Environment.NewLine;
         yield return $"DELETE FROM {index}{nl}WHERE rowid NOT IN (SELECT {key} FROM {target} WHERE {vector} IS NOT NULL)";
-        yield return $"INSERT INTO {index}(rowid, vector){nl}SELECT {key}, {vector}{nl}FROM {target}{nl}"
-            + $"WHERE {vector} IS NOT NULL AND {key} NOT IN (SELECT rowid FROM {index})";
+        yield return Populate(name, table, schema, keyColumn, vectorColumn, filterColumns) + $" AND {key} NOT IN (SELECT rowid FROM {index})";
     }
 
     /// <summary>
@@ -76,13 +87,18 @@ public class DiskAnnSchemaSql
     /// <param name="keyColumn">The integer key column, the rowid of the index.</param>
     /// <param name="vectorColumn">The vector column.</param>
     /// <param name="uniqueKeys">The columns of each UNIQUE constraint of the table other than the key.</param>
+    /// <param name="filterColumns">
+    /// The index's filter columns, named after the table's columns: the insert and update triggers write them too, and
+    /// an update of only them updates the index row's columns (the module keeps the node and its edges).
+    /// </param>
     public virtual IEnumerable<string> CreateTriggers(
         string name,
         string table,
         string? schema,
         string keyColumn,
         string vectorColumn,
-        IReadOnlyList<IReadOnlyList<string>>? uniqueKeys = null)
+        IReadOnlyList<IReadOnlyList<string>>? uniqueKeys = null,
+        IReadOnlyList<DiskAnnFilterColumn>? filterColumns = null)
     {
         var index = _sql.DelimitIdentifier(name);
         var target = _sql.DelimitIdentifier(table); // SQLite does not allow a schema-qualified table in CREATE TRIGGER ... ON
@@ -91,9 +107,11 @@ public class DiskAnnSchemaSql
         var nl = Environment.NewLine;
 
         // Writes new.vector under new.key over whatever the index holds for that key, or removes the key for a NULL vector.
+        var filters = filterColumns ?? [];
+        var setFilters = string.Concat(filters.Select(c => $", {_sql.DelimitIdentifier(c.Name)} = new.{_sql.DelimitIdentifier(c.Name)}"));
         var upsert = $"    DELETE FROM {index} WHERE rowid = new.{key} AND new.{vector} IS NULL;{nl}"
-            + $"    UPDATE {index} SET vector = new.{vector} WHERE rowid = new.{key} AND new.{vector} IS NOT NULL;{nl}"
-            + $"    INSERT INTO {index}(rowid, vector) SELECT new.{key}, new.{vector}{nl}"
+            + $"    UPDATE {index} SET vector = new.{vector}{setFilters} WHERE rowid = new.{key} AND new.{vector} IS NOT NULL;{nl}"
+            + $"    INSERT INTO {index}(rowid, vector{Columns(filters, "")}) SELECT new.{key}, new.{vector}{Columns(filters, "new.")}{nl}"
             + $"        WHERE new.{vector} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {index} WHERE rowid = new.{key});{nl}";
 
         yield return $"CREATE TRIGGER {_sql.DelimitIdentifier(name + InsertSuffix)} AFTER INSERT ON {target}{nl}"
@@ -101,8 +119,10 @@ public class DiskAnnSchemaSql
             + upsert
             + "END";
 
-        yield return $"CREATE TRIGGER {_sql.DelimitIdentifier(name + UpdateSuffix)} AFTER UPDATE OF {vector}, {key} ON {target}{nl}"
-            + $"WHEN old.{vector} IS NOT new.{vector} OR old.{key} IS NOT new.{key}{nl}"
+        yield return $"CREATE TRIGGER {_sql.DelimitIdentifier(name + UpdateSuffix)} AFTER UPDATE OF {vector}, {key}{Columns(filters, "")} ON {target}{nl}"
+            + $"WHEN old.{vector} IS NOT new.{vector} OR old.{key} IS NOT new.{key}"
+            + string.Concat(filters.Select(c => $" OR old.{_sql.DelimitIdentifier(c.Name)} IS NOT new.{_sql.DelimitIdentifier(c.Name)}"))
+            + nl
             + $"BEGIN{nl}"
             + $"    DELETE FROM {index} WHERE rowid = old.{key} AND old.{key} IS NOT new.{key};{nl}"
             + upsert
@@ -165,6 +185,10 @@ public class DiskAnnSchemaSql
             + reconcile
             + "END";
     }
+
+    /// <summary><c>, "A", "B"</c> for the filter columns (each after <paramref name="prefix" />), or nothing.</summary>
+    private string Columns(IReadOnlyList<DiskAnnFilterColumn>? filterColumns, string prefix)
+        => string.Concat((filterColumns ?? []).Select(c => ", " + prefix + _sql.DelimitIdentifier(c.Name)));
 
     /// <summary>Drops every trigger this class creates for the index, and the table of replaced keys.</summary>
     public virtual IEnumerable<string> DropTriggers(string name)

@@ -10,6 +10,11 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// (SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (filter)]) AS "alias"
 /// </code>
 /// Its two columns are <see cref="KeyColumnName" /> (the entity's key) and <see cref="DistanceColumnName" />.
+/// When the index has filter columns (<see cref="IndexColumns" />), the conjuncts of the filter that read only them become
+/// <see cref="Conditions" /> on the index's own columns, and the filter keeps the rest (<see cref="RemainingFilter" />):
+/// <code>
+/// (SELECT rowid AS "key", distance FROM "index" AS "i" WHERE vector MATCH @q AND k = @k AND "i"."Lang" = 'en' [AND rowid IN (rest)]) AS "alias"
+/// </code>
 /// <see cref="ExactScan" /> says how to compute the same two columns without the index, for a k above the module's
 /// <see cref="Metadata.DiskAnnIndexOptions.MaxK" />.
 /// </summary>
@@ -29,7 +34,10 @@ public class DiskAnnKnnExpression : TableExpressionBase
         SqlExpression k,
         SelectExpression? filter,
         IReadOnlyDictionary<string, IAnnotation>? annotations = null,
-        DiskAnnExactScan? exactScan = null)
+        DiskAnnExactScan? exactScan = null,
+        DiskAnnIndexColumns? indexColumns = null,
+        IReadOnlyList<SqlExpression>? conditions = null,
+        SelectExpression? remainingFilter = null)
         : base(alias, annotations)
     {
         IndexTable = indexTable;
@@ -37,7 +45,31 @@ public class DiskAnnKnnExpression : TableExpressionBase
         K = k;
         Filter = filter;
         ExactScan = exactScan;
+        IndexColumns = indexColumns;
+        Conditions = conditions ?? [];
+        RemainingFilter = remainingFilter;
     }
+
+    /// <summary>
+    /// The index's filter columns that a conjunct of <see cref="Filter" /> may be evaluated on instead (same name in the
+    /// entity table), and the alias of the index in the search; <see langword="null" /> when there are none.
+    /// </summary>
+    public virtual DiskAnnIndexColumns? IndexColumns { get; }
+
+    /// <summary>
+    /// Conditions on the index's filter columns (read with <see cref="DiskAnnIndexColumns.Alias" />), split off
+    /// <see cref="Filter" /> once null semantics are applied; empty when the search takes <see cref="Filter" /> whole.
+    /// </summary>
+    public virtual IReadOnlyList<SqlExpression> Conditions { get; }
+
+    /// <summary>
+    /// With <see cref="Conditions" />, what remains of <see cref="Filter" /> for the search (<see langword="null" /> when
+    /// nothing remains). The exact form of the search still takes <see cref="Filter" /> whole.
+    /// </summary>
+    public virtual SelectExpression? RemainingFilter { get; }
+
+    /// <summary>The filter subquery of the index search: <see cref="RemainingFilter" /> with conditions, else <see cref="Filter" />.</summary>
+    public virtual SelectExpression? SearchFilter => Conditions.Count > 0 ? RemainingFilter : Filter;
 
     /// <summary>The entity table, key, vector column and distance function for the exact form of this search, if known.</summary>
     public virtual DiskAnnExactScan? ExactScan { get; }
@@ -59,16 +91,32 @@ public class DiskAnnKnnExpression : TableExpressionBase
 
     /// <inheritdoc />
     protected override Expression VisitChildren(ExpressionVisitor visitor)
-        => Update(
+    {
+        var searched = Update(
             (SqlExpression)visitor.Visit(QueryVector),
             (SqlExpression)visitor.Visit(K),
             (SelectExpression?)visitor.Visit(Filter));
+        if (Conditions.Count == 0)
+        {
+            return searched;
+        }
+
+        var conditions = Conditions.Select(c => (SqlExpression)visitor.Visit(c)).ToList();
+        var remaining = (SelectExpression?)visitor.Visit(RemainingFilter);
+        return searched == this && remaining == RemainingFilter && conditions.SequenceEqual(Conditions)
+            ? this
+            : searched.WithConditions(conditions, remaining);
+    }
 
     /// <summary>This search with other children, or itself if they are the same.</summary>
     public virtual DiskAnnKnnExpression Update(SqlExpression queryVector, SqlExpression k, SelectExpression? filter)
         => queryVector == QueryVector && k == K && filter == Filter
             ? this
-            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan);
+            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter);
+
+    /// <summary>This search with <paramref name="conditions" /> on the index's columns, and what remains of the filter.</summary>
+    public virtual DiskAnnKnnExpression WithConditions(IReadOnlyList<SqlExpression> conditions, SelectExpression? remainingFilter)
+        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter);
 
     /// <inheritdoc />
     public override TableExpressionBase Clone(string? alias, ExpressionVisitor cloningExpressionVisitor)
@@ -79,15 +127,18 @@ public class DiskAnnKnnExpression : TableExpressionBase
             (SqlExpression)cloningExpressionVisitor.Visit(K),
             (SelectExpression?)cloningExpressionVisitor.Visit(Filter),
             Annotations,
-            ExactScan);
+            ExactScan,
+            IndexColumns,
+            Conditions.Select(c => (SqlExpression)cloningExpressionVisitor.Visit(c)).ToList(),
+            (SelectExpression?)cloningExpressionVisitor.Visit(RemainingFilter));
 
     /// <inheritdoc />
     public override TableExpressionBase WithAlias(string newAlias)
-        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan);
+        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter);
 
     /// <inheritdoc />
     protected override TableExpressionBase WithAnnotations(IReadOnlyDictionary<string, IAnnotation> annotations)
-        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan);
+        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter);
 
     /// <inheritdoc />
     public override Expression Quote()
@@ -100,10 +151,16 @@ public class DiskAnnKnnExpression : TableExpressionBase
         expressionPrinter.Visit(QueryVector);
         expressionPrinter.Append(", k = ");
         expressionPrinter.Visit(K);
-        if (Filter is not null)
+        foreach (var condition in Conditions)
+        {
+            expressionPrinter.Append(", ");
+            expressionPrinter.Visit(condition);
+        }
+
+        if (SearchFilter is not null)
         {
             expressionPrinter.Append(", rowid IN (");
-            expressionPrinter.Visit(Filter);
+            expressionPrinter.Visit(SearchFilter);
             expressionPrinter.Append(")");
         }
 
@@ -121,10 +178,30 @@ public class DiskAnnKnnExpression : TableExpressionBase
                     && QueryVector.Equals(other.QueryVector)
                     && K.Equals(other.K)
                     && Equals(Filter, other.Filter)
-                    && Equals(ExactScan, other.ExactScan)));
+                    && Equals(ExactScan, other.ExactScan)
+                    && Equals(IndexColumns, other.IndexColumns)
+                    && Conditions.SequenceEqual(other.Conditions)
+                    && Equals(RemainingFilter, other.RemainingFilter)));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), IndexTable, QueryVector, K, Filter, ExactScan);
+    public override int GetHashCode()
+        => HashCode.Combine(base.GetHashCode(), IndexTable, QueryVector, K, Filter, ExactScan, IndexColumns, Conditions.Count);
+}
+
+/// <summary>
+/// The filter columns of a <c>diskann</c> index that a <c>Where</c> on the entity's columns of the same names may be
+/// evaluated on inside the search, and the alias the search gives the index to read them.
+/// </summary>
+/// <param name="Alias">The alias of the index table in the search.</param>
+/// <param name="Names">The column names (the same in the entity table and in the index).</param>
+public sealed record DiskAnnIndexColumns(string Alias, IReadOnlyList<string> Names)
+{
+    /// <inheritdoc />
+    public bool Equals(DiskAnnIndexColumns? other)
+        => other is not null && Alias == other.Alias && Names.SequenceEqual(other.Names);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Alias, Names.Count);
 }
 
 /// <summary>What the exact form of a <see cref="DiskAnnKnnExpression" /> reads: <c>SELECT key, function(vector, @q) FROM table</c>.</summary>

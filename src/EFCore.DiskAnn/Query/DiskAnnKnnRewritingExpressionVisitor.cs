@@ -156,7 +156,8 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             queryVector,
             k,
             filter,
-            exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name));
+            exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name),
+            indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options));
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
@@ -199,6 +200,21 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         }
 
         return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
+    }
+
+    /// <summary>
+    /// The index's filter columns that a condition on the entity's column of the same name may be evaluated on instead:
+    /// those that compare as the entity's column does (the same affinity, or a decimal's REAL; text columns have the
+    /// BINARY collation the module compares with, which the model checks). <see langword="null" /> when there are none.
+    /// </summary>
+    private DiskAnnIndexColumns? IndexColumns(ITable table, DiskAnnIndexOptions options)
+    {
+        var names = (options.FilterColumns ?? [])
+            .Where(c => table.FindColumn(c.Name) is { } column
+                && DiskAnnFilterColumn.TypeOf(column.StoreType, column.ProviderClrType) == c.Type)
+            .Select(c => c.Name)
+            .ToList();
+        return names.Count == 0 ? null : new DiskAnnIndexColumns(NewAlias("i"), names);
     }
 
     /// <summary>

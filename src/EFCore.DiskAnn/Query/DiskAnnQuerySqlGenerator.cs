@@ -130,6 +130,14 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
             return knn;
         }
 
+        if (extensionExpression is DiskAnnIsExpression isExpression)
+        {
+            Visit(isExpression.Left);
+            Sql.Append(isExpression.IsNegated ? " IS NOT " : " IS ");
+            Visit(isExpression.Right);
+            return isExpression;
+        }
+
         return base.VisitExtension(extensionExpression);
     }
 
@@ -157,7 +165,8 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
     }
 
     /// <summary>
-    /// Writes <c>(SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (...)]) AS "alias"</c>.
+    /// Writes <c>(SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (...)]) AS "alias"</c>;
+    /// with conditions on the index's filter columns, <c>FROM "index" AS "i" WHERE vector MATCH @q AND k = @k AND "i"."Lang" = 'en' ...</c>.
     /// </summary>
     protected virtual void GenerateKnn(DiskAnnKnnExpression knn)
     {
@@ -176,17 +185,28 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
         {
             Sql.Append("SELECT rowid AS ").Append(helper.DelimitIdentifier(DiskAnnKnnExpression.KeyColumnName))
                 .Append(", ").Append(DiskAnnKnnExpression.DistanceColumnName).AppendLine()
-                .Append("FROM ").Append(helper.DelimitIdentifier(knn.IndexTable)).AppendLine()
-                .Append("WHERE vector MATCH ");
+                .Append("FROM ").Append(helper.DelimitIdentifier(knn.IndexTable));
+            if (knn.Conditions.Count > 0 && knn.IndexColumns is { } indexColumns)
+            {
+                Sql.Append(AliasSeparator).Append(helper.DelimitIdentifier(indexColumns.Alias));
+            }
+
+            Sql.AppendLine().Append("WHERE vector MATCH ");
             Visit(knn.QueryVector);
             Sql.Append(" AND k = ");
             Visit(knn.K);
-            if (knn.Filter is not null)
+            foreach (var condition in knn.Conditions)
+            {
+                Sql.Append(" AND ");
+                Visit(condition);
+            }
+
+            if (knn.SearchFilter is { } filter)
             {
                 Sql.AppendLine(" AND rowid IN (");
                 using (Sql.Indent())
                 {
-                    Visit(knn.Filter);
+                    Visit(filter);
                 }
 
                 Sql.AppendLine().Append(")");

@@ -61,15 +61,7 @@ public class DocsContext(DbContextOptions<DocsContext> options) : DbContext(opti
     }
 
     public static DbContextOptions<DocsContext> Options(string connectionString, SqlCapture? capture = null)
-    {
-        var builder = new DbContextOptionsBuilder<DocsContext>().UseSqlite(connectionString, o => o.UseDiskAnn());
-        if (capture is not null)
-        {
-            builder.AddInterceptors(capture);
-        }
-
-        return builder.Options;
-    }
+        => EfTestDatabase.Options<DocsContext>(connectionString, capture);
 }
 
 public static class DocsData

@@ -339,6 +339,37 @@ public sealed class EfDesignTimeTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Including_a_property_is_scaffolded_into_the_snapshot_and_rebuilds_the_index()
+    {
+        CreateWith(
+            new LibraryDoc { Title = "x", Embedding = [1, 0, 0] },
+            new LibraryDoc { Title = "y", Embedding = [0.9f, 0.1f, 0] },
+            new LibraryDoc { Title = "x", Embedding = [0, 0, 1] });
+
+        // The model's annotation is in the snapshot (AddAndApply checks it compiles and has no pending change); the
+        // migration's CreateIndex carries the column it makes.
+        var (up, down) = AddAndApply(9, "M2IncludeTitle");
+        Assert.Contains(".HasAnnotation(\"DiskAnn:IncludeProperties\", new[] { \"Title\" })", _snapshot);
+        Assert.Contains("migrationBuilder.DropIndex(", up);
+        Assert.Contains(".Annotation(\"DiskAnn:FilterColumns\", \"\\\"Title\\\" TEXT\")", up);
+        Assert.Contains("migrationBuilder.CreateIndex(", down);
+        using (var db = Context(9))
+        {
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine, \"Title\" TEXT)");
+            var query = new float[] { 1, 0, 0 };
+            _sql.Clear();
+            var hit = db.Set<LibraryDoc>().Where(d => d.Title == "x")
+                .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(2).Select(d => d.Id).ToList();
+            Assert.Contains("AND \"i\".\"Title\" = 'x'", _sql.Last);
+            Assert.Equal([1, 3], hit);
+
+            db.GetService<IMigrator>().Migrate(_migrationIds[0]);
+            AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine)");
+            Assert.DoesNotContain("Title", TableSql(db, "IX_Docs_Embedding"));
+        }
+    }
+
     private static (List<long> Table, List<long> Index) Keys(DbContext db)
     {
         db.Database.OpenConnection();
@@ -474,7 +505,7 @@ public class LibraryDocRenamed
 /// One context type whose model has versions (migrations belong to a context type): 1 a cosine index on
 /// <c>Docs.Embedding</c>; 2 l2 with max_degree 16; 3 the property renamed to <c>Vector</c>; 4 the table renamed to
 /// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property; 7 version 1 with int8 storage and a 1 MiB cache;
-/// 8 version 1 with a unique index on <c>Title</c>.
+/// 8 version 1 with a unique index on <c>Title</c>; 9 version 1 with <c>Title</c> included in the index.
 /// </summary>
 public class LibraryContext(string connectionString, int version, Assembly? migrations, SqlCapture capture) : DbContext
 {
@@ -528,6 +559,10 @@ public class LibraryContext(string connectionString, int version, Assembly? migr
             case 8:
                 modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasIndex(d => d.Title).IsUnique();
                 modelBuilder.Entity<LibraryDoc>().HasDiskAnnIndex(d => d.Embedding, 3);
+                break;
+
+            case 9:
+                modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasDiskAnnIndex(d => d.Embedding, 3).IncludeProperties(d => new { d.Title });
                 break;
         }
     }

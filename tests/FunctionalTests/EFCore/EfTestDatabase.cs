@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 
 namespace FunctionalTests.EFCore;
 
@@ -18,6 +19,19 @@ public sealed class EfTestDatabase : IDisposable
 
     /// <summary>Unpooled, so the file can be deleted at the end.</summary>
     public string ConnectionString => $"Data Source={FilePath};Pooling=False";
+
+    /// <summary>SQLite with the plugin, recording the commands in <paramref name="capture" /> when given.</summary>
+    public static DbContextOptions<TContext> Options<TContext>(string connectionString, SqlCapture? capture = null)
+        where TContext : DbContext
+    {
+        var builder = new DbContextOptionsBuilder<TContext>().UseSqlite(connectionString, o => o.UseDiskAnn());
+        if (capture is not null)
+        {
+            builder.AddInterceptors(capture);
+        }
+
+        return builder.Options;
+    }
 
     public void Dispose()
     {

@@ -1,4 +1,6 @@
+using System.Linq.Expressions;
 using DiskAnn;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -100,6 +102,47 @@ public class DiskAnnIndexBuilder
     }
 
     /// <summary>
+    /// Includes properties of the entity in the index as filter columns (like SQL Server's <c>INCLUDE</c> and Npgsql's
+    /// <c>IncludeProperties</c>): the virtual table gets a column for each (INTEGER, REAL or TEXT, named after the
+    /// entity table's column), the triggers copy their values, and a <c>Where</c> on them before
+    /// <c>OrderBy(VectorDistance).Take(k)</c> is evaluated inside the search. Replaces the properties included before.
+    /// Changing them rebuilds the index in the next migration.
+    /// </summary>
+    /// <param name="propertyNames">The properties, in the order of the index's columns.</param>
+    public virtual DiskAnnIndexBuilder IncludeProperties(params string[] propertyNames)
+    {
+        ArgumentNullException.ThrowIfNull(propertyNames);
+        foreach (var name in propertyNames)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(propertyNames));
+        }
+
+        if (propertyNames.Length == 0)
+        {
+            IndexBuilder.Metadata.RemoveAnnotation(DiskAnnAnnotationNames.IncludeProperties);
+        }
+        else
+        {
+            IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.IncludeProperties, propertyNames.ToArray());
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Makes a property of the entity (an INTEGER or TEXT column, such as a tenant id) the index's PARTITION KEY: a filter
+    /// column by which the module keeps the rows of each value apart, so that a search restricted to one value (a
+    /// <c>Where(d =&gt; d.TenantId == id)</c>) reads that partition only. Changing it rebuilds the index in the next migration.
+    /// </summary>
+    /// <param name="propertyName">The property.</param>
+    public virtual DiskAnnIndexBuilder HasPartitionKey(string propertyName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(propertyName);
+        IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.PartitionKey, propertyName);
+        return this;
+    }
+
+    /// <summary>
     /// The name of the virtual table (by default the EF Core index name, for example <c>IX_Docs_Embedding</c>).
     /// Its shadow tables are named after it.
     /// </summary>
@@ -109,4 +152,82 @@ public class DiskAnnIndexBuilder
         IndexBuilder.HasDatabaseName(name);
         return this;
     }
+}
+
+/// <summary>
+/// The <see cref="DiskAnnIndexBuilder" /> of an index declared with a lambda (<c>HasDiskAnnIndex(d =&gt; d.Embedding, 384)</c>):
+/// the same methods, plus <see cref="IncludeProperties(Expression{Func{TEntity, object}})" /> and
+/// <see cref="HasPartitionKey(Expression{Func{TEntity, object}})" /> with lambdas.
+/// </summary>
+/// <typeparam name="TEntity">The entity type.</typeparam>
+public class DiskAnnIndexBuilder<TEntity> : DiskAnnIndexBuilder
+    where TEntity : class
+{
+    /// <summary>Wraps the EF Core index builder of a <c>diskann</c> index.</summary>
+    public DiskAnnIndexBuilder(IndexBuilder indexBuilder)
+        : base(indexBuilder)
+    {
+    }
+
+    /// <summary>
+    /// Includes properties of the entity as filter columns, for example <c>d =&gt; new { d.Lang, d.Price }</c> (see
+    /// <see cref="DiskAnnIndexBuilder.IncludeProperties(string[])" />).
+    /// </summary>
+    /// <param name="includeExpression">A lambda returning the property, or an anonymous type of the properties.</param>
+    public virtual DiskAnnIndexBuilder<TEntity> IncludeProperties(Expression<Func<TEntity, object?>> includeExpression)
+    {
+        ArgumentNullException.ThrowIfNull(includeExpression);
+        return IncludeProperties([.. includeExpression.GetMemberAccessList().Select(m => m.Name)]);
+    }
+
+    /// <summary>
+    /// Makes a property the index's PARTITION KEY, for example <c>d =&gt; d.TenantId</c> (see
+    /// <see cref="DiskAnnIndexBuilder.HasPartitionKey(string)" />).
+    /// </summary>
+    /// <param name="propertyExpression">A lambda returning the property.</param>
+    public virtual DiskAnnIndexBuilder<TEntity> HasPartitionKey(Expression<Func<TEntity, object?>> propertyExpression)
+    {
+        ArgumentNullException.ThrowIfNull(propertyExpression);
+        return HasPartitionKey(propertyExpression.GetMemberAccess().Name);
+    }
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.IncludeProperties(string[])" />
+    public new virtual DiskAnnIndexBuilder<TEntity> IncludeProperties(params string[] propertyNames)
+        => (DiskAnnIndexBuilder<TEntity>)base.IncludeProperties(propertyNames);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasPartitionKey(string)" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasPartitionKey(string propertyName)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasPartitionKey(propertyName);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasMetric" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasMetric(DiskAnnMetric metric)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasMetric(metric);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasMaxDegree" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasMaxDegree(int maxDegree)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasMaxDegree(maxDegree);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasBuildSearchListSize" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasBuildSearchListSize(int buildSearchListSize)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasBuildSearchListSize(buildSearchListSize);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasAlpha" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasAlpha(double alpha)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasAlpha(alpha);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasSearchListSize" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasSearchListSize(int searchListSize)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasSearchListSize(searchListSize);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasQuantization" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasQuantization(DiskAnnQuantization quantization)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasQuantization(quantization);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasCacheSize" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasCacheSize(int megabytes)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasCacheSize(megabytes);
+
+    /// <inheritdoc cref="DiskAnnIndexBuilder.HasDatabaseName" />
+    public new virtual DiskAnnIndexBuilder<TEntity> HasDatabaseName(string name)
+        => (DiskAnnIndexBuilder<TEntity>)base.HasDatabaseName(name);
 }

@@ -1,14 +1,26 @@
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Microsoft.EntityFrameworkCore.Metadata.Conventions;
 
 /// <summary>
-/// Checks each <c>diskann</c> index when the model is finalized (one vector property, a single integer key) and gives
-/// its property the vector type mapping that knows the index's metric and dimension.
+/// Checks each <c>diskann</c> index when the model is finalized (one vector property, a single integer key, included
+/// properties and partition key the module can store) and gives its property the vector type mapping that knows the
+/// index's metric and dimension.
 /// </summary>
 public class DiskAnnIndexConvention : IModelFinalizingConvention
 {
+    private readonly IRelationalTypeMappingSource? _typeMappingSource;
+
+    /// <summary>Creates the convention.</summary>
+    /// <param name="typeMappingSource">
+    /// Gives the store type of included properties that have no type mapping yet; without it, only properties with
+    /// one are checked.
+    /// </param>
+    public DiskAnnIndexConvention(IRelationalTypeMappingSource? typeMappingSource = null)
+        => _typeMappingSource = typeMappingSource;
+
     /// <inheritdoc />
     public virtual void ProcessModelFinalizing(
         IConventionModelBuilder modelBuilder,
@@ -45,9 +57,81 @@ public class DiskAnnIndexConvention : IModelFinalizingConvention
                         $"{where} needs a single integer primary key (it is the rowid of the index); '{entityType.DisplayName()}' has none.");
                 }
 
+                CheckFilterProperties(entityType, index, property, key.Properties[0], where);
                 property.Builder.HasTypeMapping(
                     new DiskAnnVectorTypeMapping(property.ClrType, options.Metric, options.Dimension));
             }
+        }
+    }
+
+    /// <summary>
+    /// Each included property and the partition key: a property of the entity, not the vector, not the key, named once,
+    /// stored as INTEGER, REAL or TEXT (the partition key INTEGER or TEXT), in a column the module can name.
+    /// </summary>
+    private void CheckFilterProperties(
+        IConventionEntityType entityType,
+        IConventionIndex index,
+        IConventionProperty vector,
+        IConventionProperty key,
+        string where)
+    {
+        var properties = index.GetDiskAnnFilterProperties();
+        var columns = new List<DiskAnnFilterColumn>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, partitionKey) in properties)
+        {
+            var role = partitionKey ? "has the partition key" : "includes";
+            if (!seen.Add(name))
+            {
+                throw new InvalidOperationException($"{where} includes '{name}' twice.");
+            }
+
+            var property = entityType.FindProperty(name)
+                ?? throw new InvalidOperationException($"{where} {role} '{name}', which is not a property of '{entityType.DisplayName()}'.");
+            if (property == vector)
+            {
+                throw new InvalidOperationException($"{where} {role} '{name}', its own vector property.");
+            }
+
+            if (property == key)
+            {
+                throw new InvalidOperationException(
+                    $"{where} {role} '{name}', the key: the key is the rowid of the index already, and a Where on it is part of the search without a filter column.");
+            }
+
+            var mapping = property.FindRelationalTypeMapping() ?? _typeMappingSource?.FindMapping((IProperty)property);
+            if (mapping is null)
+            {
+                continue;
+            }
+
+            var type = DiskAnnFilterColumn.TypeOf(mapping.StoreType, mapping.Converter?.ProviderClrType ?? mapping.ClrType)
+                ?? throw new InvalidOperationException(
+                    $"{where} {role} '{name}' of type {property.ClrType.ShortDisplayName()}, stored as {mapping.StoreType}: an included property must be stored "
+                    + "as INTEGER (integers, bool, enums), REAL (float, double, decimal) or TEXT (string, dates and times, Guid); give it a value converter to one of them.");
+            if (partitionKey && type == DiskAnnFilterType.Real)
+            {
+                throw new InvalidOperationException(
+                    $"{where} has the partition key '{name}' of type {property.ClrType.ShortDisplayName()}, stored as REAL: a partition key must be stored as INTEGER or TEXT.");
+            }
+
+            // The module compares text byte by byte: a column that compares otherwise would answer differently inside the search.
+            if (type == DiskAnnFilterType.Text && property.GetCollation() is { } collation && !collation.Equals("BINARY", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"{where} {role} '{name}' with the collation {collation}: the index compares text byte by byte (BINARY); include only properties with the BINARY collation.");
+            }
+
+            columns.Add(new DiskAnnFilterColumn(property.GetColumnName(), type, partitionKey));
+        }
+
+        try
+        {
+            (index.GetDiskAnnOptions()! with { FilterColumns = columns }).Validate();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{where}: {e.Message}", e);
         }
     }
 
