@@ -50,8 +50,8 @@ public sealed class EfFilterColumnMigrationTests : IDisposable
         EfMigrationTests.Migrate(included, plain, included);
         Assert.Contains("USING diskann(dimension=3, metric=l2, \"Category\" TEXT)", EfMigrationTests.TableSql(included, "IX_Articles_Embedding"));
         Assert.Equal(15, Count(included, $"SELECT count(*) AS \"Value\" FROM \"IX_Articles_Embedding\" WHERE \"Category\" = 'odd'"));
-        var hits = Nearest(included, [7, 1, 0], "odd", 3);
-        Assert.Equal([8, 6, 10], hits); // ids are i + 1: the odd ones are the even i
+        var hits = Nearest(included, [7.2f, 1, 0], "odd", 3);
+        Assert.Equal([8, 10, 6], hits); // ids are i + 1: the odd ones are the even i (no ties: 0.2, 1.8, 2.2)
         Assert.Contains("\"i\".\"Category\" = @category", Sql(included, [7, 1, 0], "odd"));
 
         // Only an included property changes, after the table rebuild: the triggers still copy it.
