@@ -15,6 +15,9 @@ internal sealed partial class VamanaIndex
     /// <summary>How many slots a filter's selectivity is estimated from when nothing else says how many rows match.</summary>
     private const int SelectivitySample = 256;
 
+    /// <summary>From this share of passing rows on, a filtered query is a widened beam search rather than the filtered walk.</summary>
+    private const double WideningSelectivity = 0.3;
+
     /// <summary>
     /// The k nearest rows, nearest first, into the result arrays; returns how many. With an allowed set of rowids
     /// (rowid IN ...) and/or a predicate on filter columns, the k nearest rows that pass both.
@@ -125,6 +128,35 @@ internal sealed partial class VamanaIndex
             Func<int, bool> passes = masked
                 ? slot => mask[slot] != 0
                 : predicate!.Matches;
+            var wanted = Math.Min(k, known ? matching.Count : LiveCount);
+
+            // Most rows pass: the ordinary beam search, its list widened by the inverse selectivity, then the passing
+            // rows of the list; cheaper than the filtered walk, whose frontier holds every node nearer than the list's last.
+            var selectivity = (known ? matching.Count : EstimateMatching(predicate!)) / Math.Max(1.0, LiveCount);
+            if (selectivity >= WideningSelectivity)
+            {
+                GreedySearch(query, inverse, (int)Math.Min(DiskAnnLimits.MaxK, Math.Ceiling(list / selectivity)), scratch, recordExpanded: false);
+                var found = Collect(query, inverse, scratch, k, passes, rowids, distances);
+                if (found >= wanted)
+                {
+                    return found;
+                }
+            }
+
+            // Confined to large partitions, whose rows link among themselves (VamanaIndex.Partitions.cs): the walk stays
+            // inside them, as a search of an index of those partitions alone would. A walk that ends short (rows of the
+            // partition its edges do not reach from the starts) is done again through every node.
+            if (seeds is not null && predicate!.PartitionKeys is { } inside && Nodes.Filters is { Partitions: { } partitions } filters
+                && inside.All(key => partitions.Slots(key).Count >= PartitionLinkThreshold))
+            {
+                FilteredGreedySearch(query, inverse, list, passes, seeds, scratch, slot => inside.Contains(filters.PartitionOf(slot)));
+                var found = Collect(query, inverse, scratch, k, null, rowids, distances);
+                if (found >= wanted)
+                {
+                    return found;
+                }
+            }
+
             FilteredGreedySearch(query, inverse, list, passes, seeds, scratch);
             return Collect(query, inverse, scratch, k, null, rowids, distances);
         }
@@ -199,19 +231,19 @@ internal sealed partial class VamanaIndex
         }
     }
 
-    private int Collect(float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
+    private int Collect(float[] query, float inverse, SearchScratch scratch, int k, Func<int, bool>? passes, long[] rowids, float[] distances)
     {
         var nodes = Nodes;
         if (nodes.NavigatesWithCodes)
         {
-            return Rerank(query, inverse, scratch, k, allowed, rowids, distances);
+            return Rerank(query, inverse, scratch, k, passes, rowids, distances);
         }
 
         var found = 0;
         for (var i = 0; i < scratch.PoolCount && found < k; i++)
         {
             var slot = scratch.Pool[i].Slot;
-            if (nodes.State(slot) != NodeState.Linked || (allowed is not null && allowed[slot] == 0))
+            if (nodes.State(slot) != NodeState.Linked || (passes is not null && !passes(slot)))
             {
                 continue;
             }
@@ -227,14 +259,14 @@ internal sealed partial class VamanaIndex
     /// The k nearest of the whole list by float32 distance: the list was ordered by distances to int8 codes,
     /// so its order near the k-th place is approximate; the exact distances of all L entries decide.
     /// </summary>
-    private int Rerank(float[] query, float inverse, SearchScratch scratch, int k, byte[]? allowed, long[] rowids, float[] distances)
+    private int Rerank(float[] query, float inverse, SearchScratch scratch, int k, Func<int, bool>? passes, long[] rowids, float[] distances)
     {
         var nodes = Nodes;
         scratch.ClearCandidates();
         for (var i = 0; i < scratch.PoolCount; i++)
         {
             var slot = scratch.Pool[i].Slot;
-            if (nodes.State(slot) == NodeState.Linked && (allowed is null || allowed[slot] != 0))
+            if (nodes.State(slot) == NodeState.Linked && (passes is null || passes(slot)))
             {
                 scratch.AddCandidate(slot, nodes.ExactDistance(query, inverse, slot));
             }
