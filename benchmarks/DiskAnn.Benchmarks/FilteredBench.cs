@@ -67,12 +67,18 @@ public static class FilteredBench
             SqlIndex.Exec(connection, $"CREATE INDEX docs_{column} ON docs({column})");
         }
 
-        // The filtered index: the vectors built as the unfiltered one, then the filter columns set by one UPDATE (no re-linking).
-        var build = SqlIndex.Build(connection, data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY", SqlIndex.AllRows(data));
+        // The filtered index: every row with its vector and filter values, in one transaction (linked at COMMIT).
+        var build = System.Diagnostics.Stopwatch.StartNew();
+        SqlIndex.Exec(connection, SqlIndex.CreateSql(data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY"));
+        SqlIndex.Exec(connection, $"INSERT INTO {FilteredTable}(rowid, vector, bucket, lang, price, kind, tenant) SELECT d.id, i.vector, d.bucket, d.lang, d.price, d.kind, d.tenant FROM docs d JOIN {SqlBench.Table} i ON i.rowid = d.id");
+        var buildSeconds = build.Elapsed.TotalSeconds;
+
+        // Filter columns other than the partition key changed on every row: no re-linking.
         var update = System.Diagnostics.Stopwatch.StartNew();
-        SqlIndex.Exec(connection, $"UPDATE {FilteredTable} SET (bucket, lang, price, kind, tenant) = (SELECT bucket, lang, price, kind, tenant FROM docs WHERE id = {FilteredTable}.rowid)");
+        SqlIndex.Exec(connection, $"UPDATE {FilteredTable} SET lang = 'x' || lang, kind = 'x' || kind");
         var updateSeconds = update.Elapsed.TotalSeconds;
-        Report.Progress($"filtered: built in {build.InsertSeconds + build.CommitSeconds:0.0} s, filter columns set in {updateSeconds:0.0} s");
+        SqlIndex.Exec(connection, $"UPDATE {FilteredTable} SET lang = substr(lang, 2), kind = substr(kind, 2)");
+        Report.Progress($"filtered: built in {buildSeconds:0.0} s, UPDATE of two filter columns of every row {updateSeconds:0.0} s");
 
         var tenant = rows.First(r => r.Tenant >= 1000).Tenant;
         const int bigTenant = 1;
@@ -147,7 +153,7 @@ public static class FilteredBench
 
         Report.Heading($"Filtered KNN through SQL, filter columns vs `rowid IN` — {data.Name}, k = {k}, search_list_size = {l}");
         Report.Table(table);
-        Report.Line($"`{SqlIndex.CreateSql(data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY")}`; each query `SELECT rowid, distance FROM {FilteredTable} WHERE vector MATCH $q AND k = {k} AND search_list_size = {l} AND <predicate>`, prepared, one at a time. Unfiltered on the same table: {unfiltered.MeanMs:0.000} ms, recall {unfiltered.Recall:0.000}. bucket = murmur3-finalizer(id) % 1000; lang = one of 20 values l0..l19, price = 0..100, tenant = 1 to 5 for half the rows (10% each), else one of 995 small partitions (about 31 rows each; each value from the finalizer with its own seed); kind from the package name in texts.tsv (lib*, *-doc, fonts-*, python3-*, else other). The `rowid IN` columns run the same predicate as `rowid IN (SELECT id FROM docs WHERE <predicate>)` on an ordinary table with an index on each column. Setting the five filter columns of {data.BaseCount:N0} rows with one UPDATE took {updateSeconds:0.0} s (no re-linking).");
+        Report.Line($"`{SqlIndex.CreateSql(data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY")}`; each query `SELECT rowid, distance FROM {FilteredTable} WHERE vector MATCH $q AND k = {k} AND search_list_size = {l} AND <predicate>`, prepared, one at a time. Unfiltered on the same table: {unfiltered.MeanMs:0.000} ms, recall {unfiltered.Recall:0.000}. bucket = murmur3-finalizer(id) % 1000; lang = one of 20 values l0..l19, price = 0..100, tenant = 1 to 5 for half the rows (10% each), else one of 995 small partitions (about 31 rows each; each value from the finalizer with its own seed); kind from the package name in texts.tsv (lib*, *-doc, fonts-*, python3-*, else other). The `rowid IN` columns run the same predicate as `rowid IN (SELECT id FROM docs WHERE <predicate>)` on an ordinary table with an index on each column. Built from the vectors of the unfiltered table with their filter values by one INSERT ... SELECT in {buildSeconds:0.0} s; an UPDATE of two filter columns of all {data.BaseCount:N0} rows took {updateSeconds:0.0} s (no re-linking; a change of the partition key re-links the row).");
         Report.Line($"The partitions beside an index holding only their rows: {string.Join("; ", alone)}.");
     }
 
