@@ -12,10 +12,9 @@ internal sealed partial class VamanaIndex
     /// <paramref name="listSize"/> (left in the scratch pool). It stops when the nearest node not yet expanded is
     /// farther than the farthest of a full result list; until the list is full it keeps walking, so a filter that few
     /// rows pass still gets every one of them (every node is reachable from the entry point). Tombstones route, as in
-    /// the unfiltered search. With <paramref name="walk"/>, the walk goes only through the nodes it accepts (the rows of
-    /// the query's partitions): faster, but it relies on those nodes being connected among themselves.
+    /// the unfiltered search.
     /// </summary>
-    public void FilteredGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, IReadOnlyList<int>? starts, SearchScratch scratch, Func<int, bool>? walk = null)
+    public void FilteredGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, IReadOnlyList<int>? starts, SearchScratch scratch)
     {
         scratch.Begin(Nodes.SlotCount, listSize);
         var frontier = scratch.Frontier;
@@ -38,7 +37,7 @@ internal sealed partial class VamanaIndex
 
         foreach (var slot in first)
         {
-            if (Nodes.State(slot) is NodeState.Linked or NodeState.Deleted && (walk is null || walk(slot)) && scratch.Visit(slot))
+            if (Nodes.State(slot) is NodeState.Linked or NodeState.Deleted && scratch.Visit(slot))
             {
                 var distance = Distance(query, queryInverseNorm, slot);
                 frontier.Enqueue(slot, distance);
@@ -65,7 +64,7 @@ internal sealed partial class VamanaIndex
             var unvisited = 0;
             foreach (var neighbor in neighbors)
             {
-                if ((walk is null || walk(neighbor)) && scratch.Visit(neighbor))
+                if (scratch.Visit(neighbor))
                 {
                     Nodes.Prefetch(neighbor);
                     scratch.Batch[unvisited++] = neighbor;

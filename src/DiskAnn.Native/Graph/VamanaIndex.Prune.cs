@@ -43,7 +43,7 @@ internal sealed partial class VamanaIndex
             {
                 var dsc = Distance(scratch.Selected[j], c);
                 // Distances of the dot metric can be negative, where scaling by alpha would invert the test.
-                if ((dpc > 0 ? alpha * dsc <= dpc : dsc <= dpc) && MayOcclude(p, scratch.Selected[j], c))
+                if (dpc > 0 ? alpha * dsc <= dpc : dsc <= dpc)
                 {
                     occluded = true;
                     break;

@@ -143,20 +143,6 @@ internal sealed partial class VamanaIndex
                 }
             }
 
-            // Confined to large partitions, whose rows link among themselves (VamanaIndex.Partitions.cs): the walk stays
-            // inside them, as a search of an index of those partitions alone would. A walk that ends short (rows of the
-            // partition its edges do not reach from the starts) is done again through every node.
-            if (seeds is not null && predicate!.PartitionKeys is { } inside && Nodes.Filters is { Partitions: { } partitions } filters
-                && inside.All(key => partitions.Slots(key).Count >= PartitionLinkThreshold))
-            {
-                FilteredGreedySearch(query, inverse, list, passes, seeds, scratch, slot => inside.Contains(filters.PartitionOf(slot)));
-                var found = Collect(query, inverse, scratch, k, null, rowids, distances);
-                if (found >= wanted)
-                {
-                    return found;
-                }
-            }
-
             FilteredGreedySearch(query, inverse, list, passes, seeds, scratch);
             return Collect(query, inverse, scratch, k, null, rowids, distances);
         }

@@ -381,7 +381,7 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
     public void Update(long oldRowid, long newRowid, float[] vector, bool replace, Filters.FilterValue[] filterValues)
     {
         var index = Index;
-        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.HoldsVector(slot, vector) && !MovesPartition(index, slot, filterValues))
+        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.HoldsVector(slot, vector))
         {
             // The vector stays: at most the filter columns change, and the node keeps its edges.
             SetFilterValues(oldRowid, filterValues);
@@ -393,7 +393,7 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
             throw new SqliteCallException(SqliteConstants.CONSTRAINT_PRIMARYKEY, $"UNIQUE constraint failed: {Name}.rowid (rowid {newRowid} is already in the index)");
         }
 
-        if (oldRowid != newRowid && index.TryGetSlot(oldRowid, out var moving) && index.Nodes.HoldsVector(moving, vector) && !MovesPartition(index, moving, filterValues))
+        if (oldRowid != newRowid && index.TryGetSlot(oldRowid, out var moving) && index.Nodes.HoldsVector(moving, vector))
         {
             // Only the rowid changes: the node keeps its place in the graph.
             Delete(newRowid);
@@ -409,21 +409,6 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
         // FreshDiskANN's update: the old node becomes a tombstone, the new vector a new node.
         Delete(oldRowid);
         Insert(newRowid, vector, replace, filterValues);
-    }
-
-    /// <summary>
-    /// True when the row would change partition: it is then linked again (as for a new vector), so that it gets the edges
-    /// among its new partition's rows that a search confined to that partition walks (VamanaIndex.Partitions.cs).
-    /// </summary>
-    private static bool MovesPartition(VamanaIndex index, int slot, Filters.FilterValue[] values)
-    {
-        if (index.Nodes.Filters is not { PartitionColumn: >= 0 and var column } filters)
-        {
-            return false;
-        }
-
-        var stored = filters.Get(slot, column);
-        return stored.Kind != values[column].Kind || (!stored.IsNull && Filters.FilterValue.Compare(stored, values[column]) != 0);
     }
 
     /// <summary>Sets a row's filter column values where they differ from the stored ones (no re-linking).</summary>

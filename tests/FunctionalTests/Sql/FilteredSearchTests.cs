@@ -67,6 +67,45 @@ public sealed class FilteredSearchTests : DatabaseTest
         Assert.True(found / expected >= 0.9, $"recall@{k} {found / expected:0.000} for {condition}");
     }
 
+    /// <summary>
+    /// A partition that grows past the size from which its rows link among themselves while rows arrive in many small
+    /// transactions (its first rows were linked when it was small): a query confined to it still finds the nearest.
+    /// </summary>
+    [Fact]
+    public void A_partition_grown_row_by_row_is_searched_as_well_as_one_loaded_at_once()
+    {
+        var random = new Random(5);
+        var vectors = new List<float[]>();
+        using var c = Db.Open();
+        c.Execute($"CREATE VIRTUAL TABLE t USING diskann(dimension={Dimension}, metric=l2, part INTEGER PARTITION KEY)");
+        for (var batch = 0; batch < 60; batch++)
+        {
+            using var transaction = c.BeginTransaction();
+            for (var i = 0; i < 100; i++)
+            {
+                var v = Enumerable.Range(0, Dimension).Select(_ => (float)Gaussian(random)).ToArray();
+                vectors.Add(v);
+                c.Execute("INSERT INTO t(rowid, vector, part) VALUES ($id, $v, $p)", ("$id", vectors.Count), ("$v", DiskAnnVector.ToBlob(v)), ("$p", vectors.Count % 5 == 0 ? 0 : 1 + random.Next(40)));
+            }
+
+            transaction.Commit();
+        }
+
+        var members = Enumerable.Range(1, vectors.Count).Where(id => id % 5 == 0).Select(id => (long)id).ToList();
+        double found = 0;
+        for (var q = 0; q < 50; q++)
+        {
+            float[] query = [.. Enumerable.Range(0, Dimension).Select(_ => (float)Gaussian(random))];
+            var exact = members.OrderBy(id => TensorPrimitives.Distance(query, vectors[(int)id - 1])).Take(10).ToHashSet();
+            var answer = RowIds(c, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND search_list_size = 10 AND part = 0", query);
+            Assert.Equal(10, answer.Count);
+            Assert.All(answer, id => Assert.Equal(0, id % 5));
+            found += answer.Count(exact.Contains);
+        }
+
+        Assert.True(found / 500 >= 0.9, $"recall@10 {found / 500:0.000} in the partition");
+    }
+
     private static List<long> RowIds(SqliteConnection c, string sql, float[]? query)
     {
         using var command = c.CreateCommand();
