@@ -22,6 +22,7 @@ public class DiskAnnQueryTranslationPostprocessor : SqliteQueryTranslationPostpr
     public override Expression Process(Expression query)
         => new DiskAnnKnnRewritingExpressionVisitor(
                 RelationalDependencies.SqlExpressionFactory,
-                RelationalQueryCompilationContext.SqlAliasManager)
+                RelationalQueryCompilationContext.SqlAliasManager,
+                QueryCompilationContext.Logger)
             .Rewrite(base.Process(query));
 }
