@@ -36,6 +36,7 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
     private readonly ISqlExpressionFactory _sqlExpressionFactory;
     private readonly SqlAliasManager _sqlAliasManager;
     private readonly IDiagnosticsLogger<DbLoggerCategory.Query>? _logger;
+    private readonly int? _defaultSearchListSize;
     private readonly HashSet<string> _usedAliases = new(StringComparer.Ordinal);
 
     /// <summary>Creates the visitor.</summary>
@@ -45,14 +46,20 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
     /// Where a query ordered by the distance on an indexed column that the index cannot answer is reported
     /// (<see cref="DiskAnnEventId.ExactScanFallback" />); <see langword="null" /> for nowhere.
     /// </param>
+    /// <param name="defaultSearchListSize">
+    /// The context's search list size (<c>UseDiskAnn(o =&gt; o.SearchListSize(n))</c>) for searches that do not give their
+    /// own; <see langword="null" /> for the index's.
+    /// </param>
     public DiskAnnKnnRewritingExpressionVisitor(
         ISqlExpressionFactory sqlExpressionFactory,
         SqlAliasManager sqlAliasManager,
-        IDiagnosticsLogger<DbLoggerCategory.Query>? logger = null)
+        IDiagnosticsLogger<DbLoggerCategory.Query>? logger = null,
+        int? defaultSearchListSize = null)
     {
         _sqlExpressionFactory = sqlExpressionFactory;
         _sqlAliasManager = sqlAliasManager;
         _logger = logger;
+        _defaultSearchListSize = defaultSearchListSize;
     }
 
     /// <summary>Rewrites every eligible SELECT of the query (including split-query and subquery SELECTs).</summary>
@@ -101,7 +108,7 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             || select.Having is not null
             || select.Orderings.Count == 0
             || select.Tables.Count == 0
-            || select.Orderings[0] is not { IsAscending: true, Expression: SqlFunctionExpression { Arguments: [var first, var second] } distance }
+            || select.Orderings[0] is not { IsAscending: true, Expression: SqlFunctionExpression { Arguments: [var first, var second, ..] } distance }
             || !distance.Name.StartsWith(DistanceFunctionPrefix, StringComparison.Ordinal)
             || distance.Instance is not null)
         {
@@ -172,6 +179,12 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             k = RerankCandidates(k);
         }
 
+        // VectorDistance(a, b, searchListSize: n) gives the search's L; else the context's default, else the index's own.
+        var searchListSize = distance.Arguments.Count > 2
+            ? distance.Arguments[2]
+            : _defaultSearchListSize is { } contextDefault
+                ? _sqlExpressionFactory.Constant(contextDefault, k.TypeMapping)
+                : null;
         var knn = new DiskAnnKnnExpression(
             knnAlias,
             index.Name,
@@ -179,7 +192,8 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             k,
             filter,
             exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name),
-            indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options));
+            indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options),
+            searchListSize: searchListSize);
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
@@ -489,14 +503,16 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                 return true;
             }
 
-            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query] } function
-                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery] } target
+            // The search list size (a third argument) does not change the distance.
+            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query, ..] } function
+                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
                 && function.Name == target.Name
                 && column.Equals(distanceColumn)
-                && query is SqlParameterExpression parameter
-                && distanceQuery is SqlParameterExpression distanceParameter
-                && parameter.Name == distanceParameter.Name
-                && parameter.Type == distanceParameter.Type;
+                && (query.Equals(distanceQuery)
+                    || (query is SqlParameterExpression parameter
+                        && distanceQuery is SqlParameterExpression distanceParameter
+                        && parameter.Name == distanceParameter.Name
+                        && parameter.Type == distanceParameter.Type));
         }
     }
 }

@@ -23,6 +23,7 @@ public class DiskAnnQueryTranslationPostprocessor : SqliteQueryTranslationPostpr
         => new DiskAnnKnnRewritingExpressionVisitor(
                 RelationalDependencies.SqlExpressionFactory,
                 RelationalQueryCompilationContext.SqlAliasManager,
-                QueryCompilationContext.Logger)
+                QueryCompilationContext.Logger,
+                QueryCompilationContext.ContextOptions.FindExtension<Infrastructure.DiskAnnOptionsExtension>()?.SearchListSize)
             .Rewrite(base.Process(query));
 }
