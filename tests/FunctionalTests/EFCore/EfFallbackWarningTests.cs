@@ -127,6 +127,20 @@ public sealed class EfFallbackWarningTests : IDisposable
     }
 
     [Fact]
+    public void A_constant_k_above_the_limit_is_answered_exactly_and_logged()
+    {
+        using var db = CreateContext();
+        var query = _query;
+        var ids = db.Docs.OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Skip(9990).Take(20).Select(d => d.Id).ToList();
+        Assert.Empty(ids);
+        Assert.Contains("Skip + Take of 10010 rows", SingleWarning());
+
+        var all = db.Docs.OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(20000).Select(d => d.Id).ToList();
+        Assert.Equal(db.Docs.AsNoTracking().AsEnumerable().OrderBy(d => DocsData.L2(d.Embedding, query)).Select(d => d.Id), all);
+        Assert.Contains("Skip + Take of 20000 rows", SingleWarning());
+    }
+
+    [Fact]
     public void ConfigureWarnings_Throw_makes_a_fallback_fail()
     {
         using var db = CreateContext(w => w.Throw(DiskAnnEventId.ExactScanFallback));
