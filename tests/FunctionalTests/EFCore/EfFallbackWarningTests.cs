@@ -21,13 +21,7 @@ public sealed class EfFallbackWarningTests : IDisposable
     {
         using var db = CreateContext();
         DocsData.Seed(db);
-        var random = new Random(5);
-        for (var i = 1; i <= 30; i++)
-        {
-            db.Notes.Add(new Note { Vector = i % 3 == 0 ? null : DocsData.Vector(random) });
-        }
-
-        db.SaveChanges();
+        DocsData.SeedNotes(db);
         _events.Clear();
     }
 
