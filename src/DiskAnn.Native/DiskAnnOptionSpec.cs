@@ -55,14 +55,14 @@ public static class DiskAnnOptionSpec
     /// <summary>The spelling of a metric: <c>cosine</c>, <c>l2</c> or <c>dot</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="DiskAnnMetric" />.</exception>
     public static string FormatMetric(DiskAnnMetric metric)
-        => Enum.IsDefined(metric) ? MetricNames[(int)metric] : throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown DiskAnnMetric.");
+        => Enum.IsDefined(metric) ? MetricNames[(int)metric] : throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown DiskAnnMetric: use Cosine, L2 or Dot.");
 
     /// <summary>The spelling of a quantization: <c>none</c> or <c>int8</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="DiskAnnQuantization" />.</exception>
     public static string FormatQuantization(DiskAnnQuantization quantization)
         => Enum.IsDefined(quantization)
             ? QuantizationNames[(int)quantization]
-            : throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "Unknown DiskAnnQuantization.");
+            : throw new ArgumentOutOfRangeException(nameof(quantization), quantization, "Unknown DiskAnnQuantization: use None or Int8.");
 
     /// <summary>Reads a metric in any case (<c>cosine</c>, <c>l2</c>, <c>dot</c>); false for anything else.</summary>
     public static bool TryParseMetric(string text, out DiskAnnMetric metric)

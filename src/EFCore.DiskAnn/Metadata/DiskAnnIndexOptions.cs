@@ -34,7 +34,8 @@ public sealed record DiskAnnIndexOptions(
 
     /// <summary>
     /// The largest k (and <c>LIMIT + OFFSET</c>) a search of the module accepts (<see cref="DiskAnnLimits.MaxK"/>). A LINQ
-    /// query that asks for more rows (<c>Skip + Take</c> above it) is answered by an exact scan instead.
+    /// query that asks for more rows (<c>Skip + Take</c> above it) is answered by an exact scan instead, and logs
+    /// <see cref="Diagnostics.DiskAnnEventId.ExactScanFallback" />.
     /// </summary>
     public const int MaxK = DiskAnnLimits.MaxK;
 

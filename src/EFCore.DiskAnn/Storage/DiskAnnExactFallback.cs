@@ -8,7 +8,7 @@ namespace Microsoft.EntityFrameworkCore.Storage;
 /// The exact form of a KNN command (each search written as a scan of the entity table) and the k of each search: the
 /// command runs the exact form when a k, with the values bound, is above the module's <see cref="DiskAnnIndexOptions.MaxK" />
 /// (a <c>Take</c>, or <c>Skip + Take</c>, that the index cannot answer), so such a query returns the right rows instead of
-/// failing inside SQLite.
+/// failing inside SQLite; each such execution logs <see cref="Diagnostics.DiskAnnEventId.ExactScanFallback" /> (<see cref="Reason" />).
 /// </summary>
 public sealed class DiskAnnExactFallback
 {
