@@ -9,7 +9,9 @@ namespace DiskAnn;
 /// </summary>
 public static class DiskAnnVector
 {
-    /// <summary>The BLOB for a vector.</summary>
+    /// <summary>The BLOB for a vector, to bind as the value of a <c>vector</c> column or a <c>MATCH</c>.</summary>
+    /// <param name="vector">The vector; as many values as the table's <c>dimension</c>.</param>
+    /// <returns>Four little-endian bytes per value.</returns>
     public static byte[] ToBlob(ReadOnlySpan<float> vector)
     {
         var blob = new byte[vector.Length * sizeof(float)];
@@ -29,6 +31,8 @@ public static class DiskAnnVector
     }
 
     /// <summary>The vector in a BLOB; its length must be a multiple of four bytes.</summary>
+    /// <param name="blob">A BLOB written by <see cref="ToBlob" /> (or read from a <c>vector</c> column).</param>
+    /// <returns>The vector's values.</returns>
     public static float[] FromBlob(ReadOnlySpan<byte> blob)
     {
         if (blob.Length % sizeof(float) != 0)

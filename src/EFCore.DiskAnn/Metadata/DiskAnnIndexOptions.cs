@@ -34,16 +34,14 @@ public sealed record DiskAnnIndexOptions(
 
     /// <summary>
     /// The largest k (and <c>LIMIT + OFFSET</c>) a search of the module accepts (<see cref="DiskAnnLimits.MaxK"/>). A LINQ
-    /// query that asks for more rows (<c>Skip + Take</c> above it) is answered by an exact scan instead.
+    /// query that asks for more rows (<c>Skip + Take</c> above it) is answered by an exact scan instead, and logs
+    /// <see cref="Diagnostics.DiskAnnEventId.ExactScanFallback" />.
     /// </summary>
     public const int MaxK = DiskAnnLimits.MaxK;
 
-    /// <summary>The message of an out-of-range <c>cache_size_mb</c>.</summary>
-    internal const string CacheSizeMessage = "cache_size_mb must be between 0 (no budget) and 1048576 MiB.";
-
-    // The module's spellings, indexed by the enums' values.
-    private static readonly string[] MetricNames = ["cosine", "l2", "dot"];
-    private static readonly string[] QuantizationNames = ["none", "int8"];
+    // The module's spellings, indexed by the enums' values (DiskAnnOptionSpec).
+    private static readonly string[] MetricNames = [.. DiskAnnOptionSpec.MetricNames];
+    private static readonly string[] QuantizationNames = [.. DiskAnnOptionSpec.QuantizationNames];
 
     /// <summary>Reads the options from annotations, or returns <see langword="null" /> when they do not describe a <c>diskann</c> index.</summary>
     public static DiskAnnIndexOptions? FromAnnotations(IReadOnlyAnnotatable annotatable)
@@ -163,54 +161,57 @@ public sealed record DiskAnnIndexOptions(
         return builder.ToString();
     }
 
-    /// <summary>Throws when an option is out of the range the module accepts.</summary>
+    /// <summary>
+    /// Throws when an option is out of the range the module accepts (<see cref="DiskAnnOptionSpec" />), with a message
+    /// naming the option, its range and the builder method that sets it.
+    /// </summary>
     public void Validate()
     {
-        if (Dimension is < 1 or > MaxDimension)
+        CheckOption(DiskAnnOptionSpec.Dimension, Dimension, nameof(Dimension), "HasDiskAnnIndex(..., dimension)");
+        _ = DiskAnnOptionSpec.FormatMetric(Metric);
+        CheckOption(DiskAnnOptionSpec.MaxDegree, MaxDegree, nameof(MaxDegree), "HasMaxDegree");
+        CheckOption(DiskAnnOptionSpec.BuildSearchListSize, BuildSearchListSize, nameof(BuildSearchListSize), "HasBuildSearchListSize");
+        if (Alpha is { } alpha)
         {
-            throw new ArgumentOutOfRangeException(nameof(Dimension), Dimension, $"A diskann index's dimension must be between 1 and {MaxDimension}.");
+            CheckOption(DiskAnnOptionSpec.Alpha, alpha, nameof(Alpha), "HasAlpha");
         }
 
-        if (!Enum.IsDefined(Metric))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Unknown DiskAnnMetric.");
-        }
-
-        if (MaxDegree is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxDegree), MaxDegree, "max_degree must be positive.");
-        }
-
-        if (BuildSearchListSize is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BuildSearchListSize), BuildSearchListSize, "build_search_list_size must be positive.");
-        }
-
-        if (Alpha is { } alpha && (double.IsNaN(alpha) || alpha < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "alpha must be at least 1.");
-        }
-
-        if (SearchListSize is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(SearchListSize), SearchListSize, "search_list_size must be positive.");
-        }
-
-        if (!Enum.IsDefined(Quantization))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown DiskAnnQuantization.");
-        }
-
-        if (CacheSizeMb is < 0 or > MaxCacheSizeMb)
-        {
-            throw new ArgumentOutOfRangeException(nameof(CacheSizeMb), CacheSizeMb, CacheSizeMessage);
-        }
-
+        CheckOption(DiskAnnOptionSpec.SearchListSize, SearchListSize, nameof(SearchListSize), "HasSearchListSize");
+        _ = DiskAnnOptionSpec.FormatQuantization(Quantization);
+        CheckOption(DiskAnnOptionSpec.CacheSizeMb, CacheSizeMb, nameof(CacheSizeMb), "HasCacheSize");
         if (FilterColumns is { } filterColumns)
         {
             ValidateFilterColumns(filterColumns);
         }
     }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentOutOfRangeException" /> for <paramref name="parameterName" /> when
+    /// <paramref name="value" /> is outside the range of <paramref name="option" />; the message names the option, its
+    /// range and default, and the fix (<paramref name="method" /> with a value in the range).
+    /// </summary>
+    internal static void CheckOption(DiskAnnIntegerOption option, int? value, string parameterName, string method)
+    {
+        if (value is { } v && !option.IsValid(v))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, v, OutOfRangeMessage(option.Name, option.Range, option.Default?.ToString(CultureInfo.InvariantCulture), v.ToString(CultureInfo.InvariantCulture), method));
+        }
+    }
+
+    /// <inheritdoc cref="CheckOption(DiskAnnIntegerOption, int?, string, string)" />
+    internal static void CheckOption(DiskAnnRealOption option, double value, string parameterName, string method)
+    {
+        if (!option.IsValid(value))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, OutOfRangeMessage(option.Name, option.Range, option.Default.ToString(CultureInfo.InvariantCulture), value.ToString(CultureInfo.InvariantCulture), method));
+        }
+    }
+
+    private static string OutOfRangeMessage(string name, string range, string? defaultValue, string value, string method)
+        => $"The diskann option {name} must be {range}{(defaultValue is null ? "" : $" (default {defaultValue})")}, got {value}: "
+            + (defaultValue is null
+                ? $"give {method} a value in that range."
+                : $"give {method} a value in that range, or leave it out for the default.");
 
     /// <summary>Throws when the filter columns are not ones the module accepts (see <see cref="DiskAnnFilterColumn" />).</summary>
     private static void ValidateFilterColumns(IReadOnlyList<DiskAnnFilterColumn> columns)
@@ -264,22 +265,16 @@ public sealed record DiskAnnIndexOptions(
         => HashCode.Combine(Dimension, Metric, MaxDegree, BuildSearchListSize, Alpha, SearchListSize, Quantization, HashCode.Combine(CacheSizeMb, FilterColumns?.Count ?? 0));
 
     /// <summary>The module's spelling of a metric: <c>cosine</c>, <c>l2</c> or <c>dot</c>.</summary>
-    public static string FormatMetric(DiskAnnMetric metric) => Format(metric, MetricNames, nameof(metric));
+    public static string FormatMetric(DiskAnnMetric metric) => DiskAnnOptionSpec.FormatMetric(metric);
 
     /// <summary>Parses <c>cosine</c>, <c>l2</c> or <c>dot</c> (or the enum's own names, or its number).</summary>
     public static DiskAnnMetric ParseMetric(object value) => Parse<DiskAnnMetric>(value, MetricNames, "metric");
 
     /// <summary>The module's spelling of a quantization: <c>none</c> or <c>int8</c>.</summary>
-    public static string FormatQuantization(DiskAnnQuantization quantization) => Format(quantization, QuantizationNames, nameof(quantization));
+    public static string FormatQuantization(DiskAnnQuantization quantization) => DiskAnnOptionSpec.FormatQuantization(quantization);
 
     /// <summary>Parses <c>none</c> or <c>int8</c> (or the enum's own names, or its number).</summary>
     public static DiskAnnQuantization ParseQuantization(object value) => Parse<DiskAnnQuantization>(value, QuantizationNames, "quantization");
-
-    private static string Format<T>(T value, string[] names, string parameterName)
-        where T : struct, Enum
-        => Enum.IsDefined(value)
-            ? names[Convert.ToInt32(value, CultureInfo.InvariantCulture)]
-            : throw new ArgumentOutOfRangeException(parameterName, value, $"Unknown {typeof(T).Name}.");
 
     private static T Parse<T>(object value, string[] names, string what)
         where T : struct, Enum

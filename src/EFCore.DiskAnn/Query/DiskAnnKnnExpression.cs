@@ -7,7 +7,7 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// <summary>
 /// A k-nearest-neighbour search of a <c>diskann</c> virtual table, used as a table in a query's FROM clause:
 /// <code>
-/// (SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (filter)]) AS "alias"
+/// (SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND search_list_size = @l] [AND rowid IN (filter)]) AS "alias"
 /// </code>
 /// Its two columns are <see cref="KeyColumnName" /> (the entity's key) and <see cref="DistanceColumnName" />.
 /// When the index has filter columns (<see cref="IndexColumns" />), the conjuncts of the filter that read only them become
@@ -37,9 +37,11 @@ public class DiskAnnKnnExpression : TableExpressionBase
         DiskAnnExactScan? exactScan = null,
         DiskAnnIndexColumns? indexColumns = null,
         IReadOnlyList<SqlExpression>? conditions = null,
-        SelectExpression? remainingFilter = null)
+        SelectExpression? remainingFilter = null,
+        SqlExpression? searchListSize = null)
         : base(alias, annotations)
     {
+        SearchListSize = searchListSize;
         IndexTable = indexTable;
         QueryVector = queryVector;
         K = k;
@@ -86,6 +88,12 @@ public class DiskAnnKnnExpression : TableExpressionBase
     /// <summary>How many neighbours to return.</summary>
     public virtual SqlExpression K { get; }
 
+    /// <summary>
+    /// The search list size L of this search (<c>AND search_list_size = @p</c>), or <see langword="null" /> for the index's
+    /// own <c>search_list_size</c>.
+    /// </summary>
+    public virtual SqlExpression? SearchListSize { get; }
+
     /// <summary>A subquery returning the keys the search may return (a <c>Where</c> before the ordering), or null.</summary>
     public virtual SelectExpression? Filter { get; }
 
@@ -95,7 +103,8 @@ public class DiskAnnKnnExpression : TableExpressionBase
         var searched = Update(
             (SqlExpression)visitor.Visit(QueryVector),
             (SqlExpression)visitor.Visit(K),
-            (SelectExpression?)visitor.Visit(Filter));
+            (SelectExpression?)visitor.Visit(Filter),
+            (SqlExpression?)visitor.Visit(SearchListSize));
         if (Conditions.Count == 0)
         {
             return searched;
@@ -110,13 +119,17 @@ public class DiskAnnKnnExpression : TableExpressionBase
 
     /// <summary>This search with other children, or itself if they are the same.</summary>
     public virtual DiskAnnKnnExpression Update(SqlExpression queryVector, SqlExpression k, SelectExpression? filter)
-        => queryVector == QueryVector && k == K && filter == Filter
+        => Update(queryVector, k, filter, SearchListSize);
+
+    /// <summary>This search with other children (and search list size), or itself if they are the same.</summary>
+    public virtual DiskAnnKnnExpression Update(SqlExpression queryVector, SqlExpression k, SelectExpression? filter, SqlExpression? searchListSize)
+        => queryVector == QueryVector && k == K && filter == Filter && searchListSize == SearchListSize
             ? this
-            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter);
+            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, searchListSize);
 
     /// <summary>This search with <paramref name="conditions" /> on the index's columns, and what remains of the filter.</summary>
     public virtual DiskAnnKnnExpression WithConditions(IReadOnlyList<SqlExpression> conditions, SelectExpression? remainingFilter)
-        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter);
+        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter, SearchListSize);
 
     /// <inheritdoc />
     public override TableExpressionBase Clone(string? alias, ExpressionVisitor cloningExpressionVisitor)
@@ -130,15 +143,16 @@ public class DiskAnnKnnExpression : TableExpressionBase
             ExactScan,
             IndexColumns,
             Conditions.Select(c => (SqlExpression)cloningExpressionVisitor.Visit(c)).ToList(),
-            (SelectExpression?)cloningExpressionVisitor.Visit(RemainingFilter));
+            (SelectExpression?)cloningExpressionVisitor.Visit(RemainingFilter),
+            (SqlExpression?)cloningExpressionVisitor.Visit(SearchListSize));
 
     /// <inheritdoc />
     public override TableExpressionBase WithAlias(string newAlias)
-        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter);
+        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize);
 
     /// <inheritdoc />
     protected override TableExpressionBase WithAnnotations(IReadOnlyDictionary<string, IAnnotation> annotations)
-        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter);
+        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize);
 
     /// <inheritdoc />
     public override Expression Quote()
@@ -151,6 +165,12 @@ public class DiskAnnKnnExpression : TableExpressionBase
         expressionPrinter.Visit(QueryVector);
         expressionPrinter.Append(", k = ");
         expressionPrinter.Visit(K);
+        if (SearchListSize is not null)
+        {
+            expressionPrinter.Append(", search_list_size = ");
+            expressionPrinter.Visit(SearchListSize);
+        }
+
         foreach (var condition in Conditions)
         {
             expressionPrinter.Append(", ");
@@ -181,7 +201,8 @@ public class DiskAnnKnnExpression : TableExpressionBase
                     && Equals(ExactScan, other.ExactScan)
                     && Equals(IndexColumns, other.IndexColumns)
                     && Conditions.SequenceEqual(other.Conditions)
-                    && Equals(RemainingFilter, other.RemainingFilter)));
+                    && Equals(RemainingFilter, other.RemainingFilter)
+                    && Equals(SearchListSize, other.SearchListSize)));
 
     /// <inheritdoc />
     public override int GetHashCode()

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using DiskAnn;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
 
@@ -34,13 +35,31 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 
     private readonly ISqlExpressionFactory _sqlExpressionFactory;
     private readonly SqlAliasManager _sqlAliasManager;
+    private readonly IDiagnosticsLogger<DbLoggerCategory.Query>? _logger;
+    private readonly int? _defaultSearchListSize;
     private readonly HashSet<string> _usedAliases = new(StringComparer.Ordinal);
 
     /// <summary>Creates the visitor.</summary>
-    public DiskAnnKnnRewritingExpressionVisitor(ISqlExpressionFactory sqlExpressionFactory, SqlAliasManager sqlAliasManager)
+    /// <param name="sqlExpressionFactory">The SQL expression factory.</param>
+    /// <param name="sqlAliasManager">The query's alias manager.</param>
+    /// <param name="logger">
+    /// Where a query ordered by the distance on an indexed column that the index cannot answer is reported
+    /// (<see cref="DiskAnnEventId.ExactScanFallback" />); <see langword="null" /> for nowhere.
+    /// </param>
+    /// <param name="defaultSearchListSize">
+    /// The context's search list size (<c>UseDiskAnn(o =&gt; o.SearchListSize(n))</c>) for searches that do not give their
+    /// own; <see langword="null" /> for the index's.
+    /// </param>
+    public DiskAnnKnnRewritingExpressionVisitor(
+        ISqlExpressionFactory sqlExpressionFactory,
+        SqlAliasManager sqlAliasManager,
+        IDiagnosticsLogger<DbLoggerCategory.Query>? logger = null,
+        int? defaultSearchListSize = null)
     {
         _sqlExpressionFactory = sqlExpressionFactory;
         _sqlAliasManager = sqlAliasManager;
+        _logger = logger;
+        _defaultSearchListSize = defaultSearchListSize;
     }
 
     /// <summary>Rewrites every eligible SELECT of the query (including split-query and subquery SELECTs).</summary>
@@ -62,7 +81,17 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             case SelectExpression select:
             {
                 var visited = (SelectExpression)base.VisitExtension(select);
-                return TryRewrite(visited) ?? visited;
+                if (TryRewrite(visited) is { } rewritten)
+                {
+                    return rewritten;
+                }
+
+                if (_logger is not null && FallbackReason(visited) is { } reason)
+                {
+                    _logger.ExactScanFallback(reason);
+                }
+
+                return visited;
             }
 
             default:
@@ -79,7 +108,7 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             || select.Having is not null
             || select.Orderings.Count == 0
             || select.Tables.Count == 0
-            || select.Orderings[0] is not { IsAscending: true, Expression: SqlFunctionExpression { Arguments: [var first, var second] } distance }
+            || select.Orderings[0] is not { IsAscending: true, Expression: SqlFunctionExpression { Arguments: [var first, var second, ..] } distance }
             || !distance.Name.StartsWith(DistanceFunctionPrefix, StringComparison.Ordinal)
             || distance.Instance is not null)
         {
@@ -150,6 +179,12 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             k = RerankCandidates(k);
         }
 
+        // VectorDistance(a, b, searchListSize: n) gives the search's L; else the context's default, else the index's own.
+        var searchListSize = distance.Arguments.Count > 2
+            ? distance.Arguments[2]
+            : _defaultSearchListSize is { } contextDefault
+                ? _sqlExpressionFactory.Constant(contextDefault, k.TypeMapping)
+                : null;
         var knn = new DiskAnnKnnExpression(
             knnAlias,
             index.Name,
@@ -157,7 +192,8 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             k,
             filter,
             exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name),
-            indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options));
+            indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options),
+            searchListSize: searchListSize);
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
@@ -200,6 +236,89 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         }
 
         return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
+    }
+
+    /// <summary>
+    /// Why <paramref name="select" />, which <see cref="TryRewrite" /> left alone, is ordered by a distance on a column with
+    /// a <c>diskann</c> index that the index does not answer (with the fix); <see langword="null" /> when its first ordering
+    /// is not such a distance (then the query is not a nearest-neighbour search, or a subquery's search answers it).
+    /// </summary>
+    protected virtual string? FallbackReason(SelectExpression select)
+    {
+        if (select.Orderings.Count == 0
+            || FindDistance(select.Orderings[0].Expression, select, out var throughSubquery) is not var (distance, column, table)
+            || table.Indexes.FirstOrDefault(i => i.Columns is [var c] && c.Name == column.Name && i.GetDiskAnnOptions() is not null) is not { } index)
+        {
+            return null;
+        }
+
+        var options = index.GetDiskAnnOptions()!;
+        var what = $"OrderBy(EF.Functions.VectorDistance) on '{table.Name}.{column.Name}'";
+        if (DiskAnnIndexOptions.DistanceFunctionName(options.Metric) != distance.Name)
+        {
+            var metric = distance.Name[DistanceFunctionPrefix.Length..];
+            return $"{what} measures {metric}, but its diskann index '{index.Name}' orders by {DiskAnnIndexOptions.FormatMetric(options.Metric)}. "
+                + "Leave the metric argument out (the index's metric is the default) or index the column with the metric you query.";
+        }
+
+        if (!select.Orderings[0].IsAscending)
+        {
+            return $"{what} is descending (OrderByDescending): the index finds the nearest rows, not the farthest. Order ascending for the index to answer.";
+        }
+
+        if (select.IsDistinct || throughSubquery?.IsDistinct == true)
+        {
+            return $"{what} follows Distinct(): the index answers OrderBy(VectorDistance).Take(k) on the entity set itself. Apply Distinct after Take, or leave it out.";
+        }
+
+        if (select.Limit is null)
+        {
+            return $"{what} has no Take(k): every row is sorted. Add Take(k) (at most {DiskAnnIndexOptions.MaxK}, with any Skip) for the index to answer it.";
+        }
+
+        if (throughSubquery is not null)
+        {
+            return $"{what} follows another operator (a projection, Distinct, GroupBy or a set operation that makes a subquery): the index answers "
+                + "OrderBy(VectorDistance).Take(k) written directly on the entity set, with Where before it. Move the other operators after Take.";
+        }
+
+        return $"{what} is part of a query shape the index does not answer (the index needs Where, then OrderBy(VectorDistance), then Take on the entity set, "
+            + "with a single integer key). Move GroupBy, set operations and other operators after Take.";
+    }
+
+    /// <summary>
+    /// The distance function <paramref name="expression" /> is (directly, or a column that a subquery of
+    /// <paramref name="select" /> projects it as), with its vector column and that column's table; the subquery, if any,
+    /// in <paramref name="throughSubquery" />. <see langword="null" /> when it is no such distance, or when the subquery
+    /// is already answered by the index.
+    /// </summary>
+    private static (SqlFunctionExpression Distance, ColumnExpression Column, ITable Table)? FindDistance(
+        SqlExpression expression,
+        SelectExpression select,
+        out SelectExpression? throughSubquery)
+    {
+        throughSubquery = null;
+        if (expression is ColumnExpression outer
+            && select.Tables.Select(t => t is JoinExpressionBase j ? j.Table : t).OfType<SelectExpression>().FirstOrDefault(s => s.Alias == outer.TableAlias) is { } subquery
+            && !subquery.Tables.Any(t => t is DiskAnnKnnExpression)
+            && subquery.Projection.FirstOrDefault(p => p.Alias == outer.Name) is { } projection)
+        {
+            throughSubquery = subquery;
+            select = subquery;
+            expression = projection.Expression;
+        }
+
+        if (expression is not SqlFunctionExpression { Instance: null, Arguments: [var first, var second, ..] } distance
+            || !distance.Name.StartsWith(DistanceFunctionPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var column = first as ColumnExpression ?? second as ColumnExpression;
+        return column is not null
+            && select.Tables.Select(t => t is JoinExpressionBase j ? j.Table : t).OfType<TableExpression>().FirstOrDefault(t => t.Alias == column.TableAlias) is { Table: ITable table }
+            ? (distance, column, table)
+            : null;
     }
 
     /// <summary>
@@ -384,14 +503,16 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                 return true;
             }
 
-            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query] } function
-                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery] } target
+            // The search list size (a third argument) does not change the distance.
+            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query, ..] } function
+                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
                 && function.Name == target.Name
                 && column.Equals(distanceColumn)
-                && query is SqlParameterExpression parameter
-                && distanceQuery is SqlParameterExpression distanceParameter
-                && parameter.Name == distanceParameter.Name
-                && parameter.Type == distanceParameter.Type;
+                && (query.Equals(distanceQuery)
+                    || (query is SqlParameterExpression parameter
+                        && distanceQuery is SqlParameterExpression distanceParameter
+                        && parameter.Name == distanceParameter.Name
+                        && parameter.Type == distanceParameter.Type));
         }
     }
 }

@@ -121,6 +121,23 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
         }
     }
 
+    /// <summary>
+    /// Writes an exact distance with its two vectors: the third argument of <c>VectorDistance(a, b, searchListSize: n)</c>
+    /// is for the index's search only.
+    /// </summary>
+    protected override Expression VisitSqlFunction(SqlFunctionExpression sqlFunctionExpression)
+    {
+        if (sqlFunctionExpression is { Instance: null, Arguments: [var first, var second, _, ..] } function
+            && function.Name.StartsWith(DistanceFunctionPrefix, StringComparison.Ordinal))
+        {
+            base.VisitSqlFunction(new SqlFunctionExpression(
+                function.Name, [first, second], function.IsNullable, [true, true], function.Type, function.TypeMapping));
+            return sqlFunctionExpression;
+        }
+
+        return base.VisitSqlFunction(sqlFunctionExpression);
+    }
+
     /// <inheritdoc />
     protected override Expression VisitExtension(Expression extensionExpression)
     {
@@ -195,6 +212,12 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
             Visit(knn.QueryVector);
             Sql.Append(" AND k = ");
             Visit(knn.K);
+            if (knn.SearchListSize is { } searchListSize)
+            {
+                Sql.Append(" AND search_list_size = ");
+                Visit(searchListSize);
+            }
+
             foreach (var condition in knn.Conditions)
             {
                 Sql.Append(" AND ");

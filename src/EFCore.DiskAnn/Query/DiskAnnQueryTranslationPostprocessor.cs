@@ -22,6 +22,8 @@ public class DiskAnnQueryTranslationPostprocessor : SqliteQueryTranslationPostpr
     public override Expression Process(Expression query)
         => new DiskAnnKnnRewritingExpressionVisitor(
                 RelationalDependencies.SqlExpressionFactory,
-                RelationalQueryCompilationContext.SqlAliasManager)
+                RelationalQueryCompilationContext.SqlAliasManager,
+                QueryCompilationContext.Logger,
+                QueryCompilationContext.ContextOptions.FindExtension<Infrastructure.DiskAnnOptionsExtension>()?.SearchListSize)
             .Rewrite(base.Process(query));
 }

@@ -42,10 +42,14 @@ public class DiskAnnVectorDistanceTranslator : IMethodCallTranslator
         var rightMapping = right.TypeMapping as DiskAnnVectorTypeMapping;
         var indexed = leftMapping?.Dimension is not null ? leftMapping : rightMapping?.Dimension is not null ? rightMapping : null;
 
+        // The optional arguments by type: the metric (a DiskAnnMetric) and the search list size (an int).
+        var parameters = method.GetParameters();
+        var metricIndex = Array.FindIndex(parameters, p => p.ParameterType == typeof(DiskAnnMetric));
+        var searchListSizeIndex = Array.FindIndex(parameters, p => p.ParameterType == typeof(int));
         DiskAnnMetric metric;
-        if (arguments.Count > 3)
+        if (metricIndex >= 0)
         {
-            metric = arguments[3] is SqlConstantExpression { Value: DiskAnnMetric explicitMetric }
+            metric = arguments[metricIndex] is SqlConstantExpression { Value: DiskAnnMetric explicitMetric }
                 ? explicitMetric
                 : throw new InvalidOperationException("The metric of VectorDistance must be a constant DiskAnnMetric.");
         }
@@ -56,6 +60,25 @@ public class DiskAnnVectorDistanceTranslator : IMethodCallTranslator
 
         left = ApplyVectorMapping(left, indexed);
         right = ApplyVectorMapping(right, indexed);
+
+        // The search list size rides along as a third argument: the KNN rewrite moves it into the search, and the SQL
+        // generator writes the exact function with the two vectors only.
+        if (searchListSizeIndex >= 0)
+        {
+            var searchListSize = arguments[searchListSizeIndex];
+            if (searchListSize is SqlConstantExpression { Value: int constant })
+            {
+                DiskAnnIndexOptions.CheckOption(DiskAnnOptionSpec.SearchListSize, constant, "searchListSize", "VectorDistance(..., searchListSize)");
+            }
+
+            return _sqlExpressionFactory.Function(
+                DiskAnnIndexOptions.DistanceFunctionName(metric),
+                [left, right, _sqlExpressionFactory.ApplyDefaultTypeMapping(searchListSize)],
+                nullable: true,
+                argumentsPropagateNullability: [true, true, false],
+                typeof(double),
+                _typeMappingSource.FindMapping(typeof(double)));
+        }
 
         return _sqlExpressionFactory.Function(
             DiskAnnIndexOptions.DistanceFunctionName(metric),

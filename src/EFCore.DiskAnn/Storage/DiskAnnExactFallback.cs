@@ -8,7 +8,7 @@ namespace Microsoft.EntityFrameworkCore.Storage;
 /// The exact form of a KNN command (each search written as a scan of the entity table) and the k of each search: the
 /// command runs the exact form when a k, with the values bound, is above the module's <see cref="DiskAnnIndexOptions.MaxK" />
 /// (a <c>Take</c>, or <c>Skip + Take</c>, that the index cannot answer), so such a query returns the right rows instead of
-/// failing inside SQLite.
+/// failing inside SQLite; each such execution logs <see cref="Diagnostics.DiskAnnEventId.ExactScanFallback" /> (<see cref="Reason" />).
 /// </summary>
 public sealed class DiskAnnExactFallback
 {
@@ -29,17 +29,27 @@ public sealed class DiskAnnExactFallback
 
     /// <summary>Whether some search's k, with <paramref name="parameterValues" />, is above <see cref="DiskAnnIndexOptions.MaxK" />.</summary>
     public bool Applies(IReadOnlyDictionary<string, object?>? parameterValues)
+        => ExceedingK(parameterValues) is not null;
+
+    /// <summary>The first k above <see cref="DiskAnnIndexOptions.MaxK" /> with <paramref name="parameterValues" />, or <see langword="null" />.</summary>
+    public decimal? ExceedingK(IReadOnlyDictionary<string, object?>? parameterValues)
     {
         foreach (var limit in Limits)
         {
-            if (Evaluate(limit, parameterValues) > DiskAnnIndexOptions.MaxK)
+            if (Evaluate(limit, parameterValues) is { } k && k > DiskAnnIndexOptions.MaxK)
             {
-                return true;
+                return k;
             }
         }
 
-        return false;
+        return null;
     }
+
+    /// <summary>The reason of the <see cref="Diagnostics.DiskAnnEventId.ExactScanFallback" /> warning for a search of <paramref name="k" /> rows.</summary>
+    public static string Reason(decimal k)
+        => string.Create(
+            CultureInfo.InvariantCulture,
+            $"OrderBy(EF.Functions.VectorDistance) with Skip + Take of {k} rows asks the index for more than its limit of {DiskAnnIndexOptions.MaxK} (DiskAnnLimits.MaxK); the exact scan returns the same rows. Ask for at most {DiskAnnIndexOptions.MaxK} rows (Skip + Take) for the index to answer it.");
 
     /// <summary>The value of a k expression, or <see langword="null" /> when it cannot be computed here.</summary>
     internal static decimal? Evaluate(SqlExpression expression, IReadOnlyDictionary<string, object?>? parameterValues)

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Microsoft.EntityFrameworkCore.Storage;
 
@@ -54,8 +55,10 @@ public class DiskAnnRelationalCommand : RelationalCommand
     {
         // A k above the module's ceiling: the same query with exact scans (its own text and parameters), so that it
         // returns the right rows rather than fail inside SQLite.
-        if (ExactFallback is { } exact && exact.Applies(parameterObject.ParameterValues))
+        // It is logged (DiskAnnEventId.ExactScanFallback), every time, since the values bound decide.
+        if (ExactFallback is { } exact && exact.ExceedingK(parameterObject.ParameterValues) is { } k)
         {
+            parameterObject.Context?.GetService<IDiagnosticsLogger<DbLoggerCategory.Query>>().ExactScanFallback(DiskAnnExactFallback.Reason(k));
             return exact.Command.CreateDbCommand(parameterObject, commandId, commandMethod);
         }
 

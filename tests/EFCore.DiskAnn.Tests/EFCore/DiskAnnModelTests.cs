@@ -2,6 +2,7 @@ using DiskAnn;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.DiskAnn.Tests.EFCore;
@@ -42,9 +43,53 @@ public class DiskAnnModelTests
     [Theory]
     [InlineData(0)]
     [InlineData(16001)]
+    [InlineData(20000)]
     public void A_dimension_out_of_range_is_refused(int dimension)
-        => Assert.Throws<ArgumentOutOfRangeException>(
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
             () => new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, dimension)).Model);
+        Assert.Equal("dimension", error.ParamName);
+        Assert.Contains($"The diskann option dimension must be an integer from 1 to 16000, got {dimension}: give HasDiskAnnIndex(property, dimension) a value in that range.", error.Message);
+    }
+
+    [Fact]
+    public void HasDiskAnnIndex_without_UseDiskAnn_is_refused_with_the_fix()
+    {
+        using var db = new NoPluginPagesContext();
+        var error = Assert.Throws<InvalidOperationException>(() => db.Model);
+        Assert.Contains("HasDiskAnnIndex on 'Page.Embedding' needs the diskann plugin", error.Message);
+        Assert.Contains("o => o.UseDiskAnn()", error.Message);
+    }
+
+    public static TheoryData<Action<DiskAnnIndexBuilder<Page>>, string, string> OutOfRangeOptions => new()
+    {
+        { b => b.HasMaxDegree(300), "maxDegree", "The diskann option max_degree must be an integer from 2 to 256 (default 32), got 300: give HasMaxDegree a value in that range, or leave it out for the default." },
+        { b => b.HasMaxDegree(1), "maxDegree", "max_degree must be an integer from 2 to 256 (default 32), got 1" },
+        { b => b.HasAlpha(5), "alpha", "The diskann option alpha must be a number from 1 to 4 (default 1.2), got 5: give HasAlpha a value in that range" },
+        { b => b.HasAlpha(double.NaN), "alpha", "alpha must be a number from 1 to 4 (default 1.2), got NaN" },
+        { b => b.HasSearchListSize(0), "searchListSize", "The diskann option search_list_size must be an integer from 1 to 10000 (default 64), got 0: give HasSearchListSize" },
+        { b => b.HasSearchListSize(10001), "searchListSize", "search_list_size must be an integer from 1 to 10000 (default 64), got 10001" },
+        { b => b.HasBuildSearchListSize(20000), "buildSearchListSize", "build_search_list_size must be an integer from 1 to 10000 (default 100), got 20000: give HasBuildSearchListSize" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfRangeOptions))]
+    public void An_option_the_module_would_refuse_is_refused_at_model_building(Action<DiskAnnIndexBuilder<Page>> configure, string parameter, string message)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new PagesContext(b => configure(b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8))).Model);
+        Assert.Equal(parameter, error.ParamName);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Options_from_a_hand_written_migration_are_checked_against_the_same_ranges()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new DiskAnnIndexOptions(8, MaxDegree: 300).Validate());
+        Assert.Equal(nameof(DiskAnnIndexOptions.MaxDegree), error.ParamName);
+        Assert.Contains("max_degree must be an integer from 2 to 256", error.Message);
+        new DiskAnnIndexOptions(DiskAnnLimits.MaxDimension, MaxDegree: 256, BuildSearchListSize: DiskAnnLimits.MaxK, Alpha: 4, SearchListSize: 1, CacheSizeMb: 0).Validate();
+    }
 
     [Fact]
     public void A_non_vector_property_is_refused()
@@ -136,7 +181,10 @@ public class DiskAnnModelTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(
             () => new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8).HasCacheSize(megabytes)).Model);
         Assert.Equal("megabytes", error.ParamName);
-        Assert.Contains("between 0 (no budget) and 1048576", error.Message);
+
+        // The range comes from DiskAnnOptionSpec, in the module's words (was "between 0 (no budget) and 1048576").
+        Assert.Contains("cache_size_mb must be an integer from 0 to 1048576 (default 0)", error.Message);
+        Assert.Contains("give HasCacheSize a value in that range", error.Message);
 
         var fromOptions = Assert.Throws<ArgumentOutOfRangeException>(() => new DiskAnnIndexOptions(8, CacheSizeMb: megabytes).Validate());
         Assert.Contains("cache_size_mb", fromOptions.Message);

@@ -32,6 +32,20 @@ public class PagesContext(Action<ModelBuilder>? configure = null) : DbContext
     }
 }
 
+/// <summary>A context that declares a diskann index but forgot <c>UseDiskAnn()</c>.</summary>
+public class NoPluginPagesContext : DbContext
+{
+    public DbSet<Page> Pages => Set<Page>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+        => optionsBuilder
+            .UseSqlite("Data Source=unit-tests-never-opened.db")
+            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, NoModelCacheKeyFactory>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+        => modelBuilder.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8);
+}
+
 /// <summary>Builds a model per context instance, so each test can configure its own.</summary>
 public sealed class NoModelCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
 {

@@ -96,6 +96,18 @@ public static class DocsData
         db.SaveChanges();
     }
 
+    /// <summary>Adds 30 notes, every third without a vector.</summary>
+    public static void SeedNotes(DocsContext db)
+    {
+        var random = new Random(5);
+        for (var i = 1; i <= 30; i++)
+        {
+            db.Notes.Add(new Note { Vector = i % 3 == 0 ? null : Vector(random) });
+        }
+
+        db.SaveChanges();
+    }
+
     public static double L2(float[] a, float[] b)
         => Math.Sqrt(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Sum());
 

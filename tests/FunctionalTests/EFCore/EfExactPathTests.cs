@@ -20,15 +20,7 @@ public sealed class EfExactPathTests : IDisposable
     {
         using var db = CreateContext();
         DocsData.Seed(db);
-
-        // Notes: 30 rows, every third without a vector.
-        var random = new Random(5);
-        for (var i = 1; i <= 30; i++)
-        {
-            db.Notes.Add(new Note { Vector = i % 3 == 0 ? null : DocsData.Vector(random) });
-        }
-
-        db.SaveChanges();
+        DocsData.SeedNotes(db);
         _sql.Clear();
     }
 

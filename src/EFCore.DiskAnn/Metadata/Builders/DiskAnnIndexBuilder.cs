@@ -23,43 +23,51 @@ public class DiskAnnIndexBuilder
     /// <summary>The metric the index orders by: <see cref="DiskAnnMetric.Cosine" /> (the default), L2 or Dot.</summary>
     public virtual DiskAnnIndexBuilder HasMetric(DiskAnnMetric metric)
     {
-        _ = DiskAnnIndexOptions.FormatMetric(metric);
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.Metric, DiskAnnIndexOptions.FormatMetric(metric));
         return this;
     }
 
-    /// <summary>The graph's maximum out-degree R (the module's <c>max_degree</c>).</summary>
+    /// <summary>The graph's maximum out-degree R (the module's <c>max_degree</c>): 2 to 256, 32 by default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside the range the module accepts.</exception>
     public virtual DiskAnnIndexBuilder HasMaxDegree(int maxDegree)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDegree);
+        DiskAnnIndexOptions.CheckOption(DiskAnnOptionSpec.MaxDegree, maxDegree, nameof(maxDegree), nameof(HasMaxDegree));
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.MaxDegree, maxDegree);
         return this;
     }
 
-    /// <summary>The search list size L used while inserting (the module's <c>build_search_list_size</c>).</summary>
+    /// <summary>
+    /// The search list size L used while inserting (the module's <c>build_search_list_size</c>): 1 to
+    /// <see cref="DiskAnnLimits.MaxK" />, by default 100 or the max degree when that is larger.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside the range the module accepts.</exception>
     public virtual DiskAnnIndexBuilder HasBuildSearchListSize(int buildSearchListSize)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buildSearchListSize);
+        DiskAnnIndexOptions.CheckOption(DiskAnnOptionSpec.BuildSearchListSize, buildSearchListSize, nameof(buildSearchListSize), nameof(HasBuildSearchListSize));
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.BuildSearchListSize, buildSearchListSize);
         return this;
     }
 
-    /// <summary>The RobustPrune parameter alpha, at least 1 (the module's <c>alpha</c>).</summary>
+    /// <summary>The RobustPrune parameter alpha (the module's <c>alpha</c>): 1 to 4, 1.2 by default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside the range the module accepts.</exception>
     public virtual DiskAnnIndexBuilder HasAlpha(double alpha)
     {
-        if (double.IsNaN(alpha) || alpha < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be at least 1.");
-        }
-
+        DiskAnnIndexOptions.CheckOption(DiskAnnOptionSpec.Alpha, alpha, nameof(alpha), nameof(HasAlpha));
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.Alpha, alpha);
         return this;
     }
 
-    /// <summary>The default search list size L of queries (the module's <c>search_list_size</c>).</summary>
+    /// <summary>
+    /// The default search list size L of queries (the module's <c>search_list_size</c>): 1 to
+    /// <see cref="DiskAnnLimits.MaxK" />, 64 by default. A larger L finds more of the true nearest neighbours and reads
+    /// more vectors. Changing it rebuilds the index in the next migration; to tune queries without a migration, give the
+    /// context a default (<c>UseDiskAnn(o =&gt; o.SearchListSize(100))</c>) or a query its own
+    /// (<c>EF.Functions.VectorDistance(d.Embedding, q, searchListSize: 200)</c>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside the range the module accepts.</exception>
     public virtual DiskAnnIndexBuilder HasSearchListSize(int searchListSize)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(searchListSize);
+        DiskAnnIndexOptions.CheckOption(DiskAnnOptionSpec.SearchListSize, searchListSize, nameof(searchListSize), nameof(HasSearchListSize));
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.SearchListSize, searchListSize);
         return this;
     }
@@ -88,15 +96,11 @@ public class DiskAnnIndexBuilder
 
     /// <summary>
     /// The vector cache budget of the process's image of the index, shared by its connections, in MiB (the module's
-    /// <c>cache_size_mb</c>; 0 keeps every vector in memory). Declaring it also gives the table small (32 KiB) vector chunks, so that reading a vector back is cheap.
+    /// <c>cache_size_mb</c>, 0 to 1048576; 0 keeps every vector in memory). Declaring it also gives the table small (32 KiB) vector chunks, so that reading a vector back is cheap.
     /// </summary>
     public virtual DiskAnnIndexBuilder HasCacheSize(int megabytes)
     {
-        if (megabytes is < 0 or > DiskAnnIndexOptions.MaxCacheSizeMb)
-        {
-            throw new ArgumentOutOfRangeException(nameof(megabytes), megabytes, DiskAnnIndexOptions.CacheSizeMessage);
-        }
-
+        DiskAnnIndexOptions.CheckOption(DiskAnnOptionSpec.CacheSizeMb, megabytes, nameof(megabytes), nameof(HasCacheSize));
         IndexBuilder.HasAnnotation(DiskAnnAnnotationNames.CacheSizeMb, megabytes);
         return this;
     }

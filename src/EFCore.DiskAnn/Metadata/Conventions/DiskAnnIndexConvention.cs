@@ -9,8 +9,11 @@ namespace Microsoft.EntityFrameworkCore.Metadata.Conventions;
 /// properties and partition key the module can store) and gives its property the vector type mapping that knows the
 /// index's metric and dimension.
 /// </summary>
-public class DiskAnnIndexConvention : IModelFinalizingConvention
+public class DiskAnnIndexConvention : IModelInitializedConvention, IModelFinalizingConvention
 {
+    // The models built with the plugin's conventions (UseDiskAnn()): HasDiskAnnIndex refuses any other.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyModel, object> DiskAnnModels = [];
+
     private readonly IRelationalTypeMappingSource? _typeMappingSource;
 
     /// <summary>Creates the convention.</summary>
@@ -20,6 +23,15 @@ public class DiskAnnIndexConvention : IModelFinalizingConvention
     /// </param>
     public DiskAnnIndexConvention(IRelationalTypeMappingSource? typeMappingSource = null)
         => _typeMappingSource = typeMappingSource;
+
+    /// <summary>Whether <paramref name="model" /> is being built with the plugin's conventions, that is with <c>UseDiskAnn()</c>.</summary>
+    public static bool IsDiskAnnModel(IReadOnlyModel model) => DiskAnnModels.TryGetValue(model, out _);
+
+    /// <summary>Marks the model as built with the plugin, which <c>HasDiskAnnIndex</c> checks.</summary>
+    public virtual void ProcessModelInitialized(
+        IConventionModelBuilder modelBuilder,
+        IConventionContext<IConventionModelBuilder> context)
+        => DiskAnnModels.AddOrUpdate(modelBuilder.Metadata, true);
 
     /// <inheritdoc />
     public virtual void ProcessModelFinalizing(
