@@ -88,8 +88,8 @@ internal sealed class FilterColumnStore
     public long? PartitionOf(int slot) => IsNull(slot, PartitionColumn) ? null : Word(slot, PartitionColumn);
 
     /// <summary>
-    /// Sets a slot's values (one per column, each NULL or of its column's type) and, when <paramref name="live"/>,
-    /// its partition membership (a slot that was live leaves its old partition first: call <see cref="Leave"/>).
+    /// Sets a slot's values (one per column, each NULL or of its column's type). Partition membership is the caller's:
+    /// a live slot leaves its old partition first (<see cref="Leave"/>) and joins the new one after (<see cref="Join"/>).
     /// </summary>
     public void Set(int slot, ReadOnlySpan<FilterValue> values)
     {
