@@ -55,22 +55,7 @@ internal sealed partial class VamanaIndex
                 break;
             }
 
-            var neighbors = Nodes.Neighbors(node);
-            if (scratch.Batch.Length < neighbors.Length)
-            {
-                scratch.Batch = new int[Nodes.Capacity];
-            }
-
-            var unvisited = 0;
-            foreach (var neighbor in neighbors)
-            {
-                if (scratch.Visit(neighbor))
-                {
-                    Nodes.Prefetch(neighbor);
-                    scratch.Batch[unvisited++] = neighbor;
-                }
-            }
-
+            var unvisited = GatherUnvisited(node, scratch);
             for (var i = 0; i < unvisited; i++)
             {
                 var neighbor = scratch.Batch[i];

@@ -48,22 +48,7 @@ internal sealed partial class VamanaIndex
                 scratch.AddExpanded(node, scratch.Pool[next].Distance);
             }
 
-            var neighbors = Nodes.Neighbors(node);
-            if (scratch.Batch.Length < neighbors.Length)
-            {
-                scratch.Batch = new int[Nodes.Capacity];
-            }
-
-            var unvisited = 0;
-            foreach (var neighbor in neighbors)
-            {
-                if (scratch.Visit(neighbor))
-                {
-                    Nodes.Prefetch(neighbor);
-                    scratch.Batch[unvisited++] = neighbor;
-                }
-            }
-
+            var unvisited = GatherUnvisited(node, scratch);
             for (var i = 0; i < unvisited; i++)
             {
                 var neighbor = scratch.Batch[i];
@@ -74,6 +59,31 @@ internal sealed partial class VamanaIndex
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The neighbours of <paramref name="node"/> not visited yet, marked visited, into <see cref="SearchScratch.Batch"/>
+    /// (returns how many), their vectors prefetched so the distances that follow find them in cache.
+    /// </summary>
+    private int GatherUnvisited(int node, SearchScratch scratch)
+    {
+        var neighbors = Nodes.Neighbors(node);
+        if (scratch.Batch.Length < neighbors.Length)
+        {
+            scratch.Batch = new int[Nodes.Capacity];
+        }
+
+        var unvisited = 0;
+        foreach (var neighbor in neighbors)
+        {
+            if (scratch.Visit(neighbor))
+            {
+                Nodes.Prefetch(neighbor);
+                scratch.Batch[unvisited++] = neighbor;
+            }
+        }
+
+        return unvisited;
     }
 
     /// <summary>

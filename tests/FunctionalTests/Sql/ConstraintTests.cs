@@ -10,6 +10,9 @@ namespace FunctionalTests.Sql;
 /// </summary>
 public sealed class ConstraintTests : DatabaseTest
 {
+    /// <summary>The rowids a query returns, with $q the origin (0, 0).</summary>
+    private static List<long> RowIdsOf(SqliteConnection c, string sql) => c.RowIds(sql, [0, 0]);
+
     /// <summary>Rowids of the rows; the row at position p has the vector (p, 0), so distances to (0, 0) are distinct.</summary>
     private static readonly long[] RowIds = [.. Enumerable.Range(1, 30).Select(i => (long)i), 0, -3, long.MaxValue, long.MinValue];
 
@@ -25,21 +28,6 @@ public sealed class ConstraintTests : DatabaseTest
         }
 
         return c;
-    }
-
-    private static List<long> RowIdsOf(SqliteConnection c, string sql)
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$q", DiskAnnVector.ToBlob([0, 0]));
-        using var reader = command.ExecuteReader();
-        var rows = new List<long>();
-        while (reader.Read())
-        {
-            rows.Add(reader.GetInt64(0));
-        }
-
-        return rows;
     }
 
     [Theory]

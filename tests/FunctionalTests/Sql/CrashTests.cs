@@ -56,7 +56,7 @@ public sealed class CrashTests : DatabaseTest
         }
 
         // The filter columns hold the committed values, and a filtered query finds rows by them.
-        Assert.Equal(Table(c, "SELECT id, g, tag FROM truth ORDER BY id"), Table(c, "SELECT rowid, g, tag FROM idx ORDER BY rowid"));
+        Assert.Equal(c.TextRows("SELECT id, g, tag FROM truth ORDER BY id"), c.TextRows("SELECT rowid, g, tag FROM idx ORDER BY rowid"));
         foreach (var tag in new[] { "t0", "t3" })
         {
             var passing = Convert.ToInt64(c.Scalar($"SELECT count(*) FROM truth WHERE tag = '{tag}' AND g > 2"));
@@ -70,20 +70,6 @@ public sealed class CrashTests : DatabaseTest
         Assert.True(found >= sample.Count * 0.99, $"{found} of {sample.Count} rows found by their own vector");
 
         return truth.Count;
-    }
-
-    private static List<string> Table(SqliteConnection c, string sql)
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<string>();
-        while (reader.Read())
-        {
-            rows.Add($"{reader.GetValue(0)}|{reader.GetValue(1)}|{reader.GetValue(2)}");
-        }
-
-        return rows;
     }
 
     private static SortedDictionary<long, byte[]> Rows(SqliteConnection c, string sql)

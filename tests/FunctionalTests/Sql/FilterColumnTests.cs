@@ -10,6 +10,9 @@ namespace FunctionalTests.Sql;
 /// </summary>
 public sealed class FilterColumnTests : DatabaseTest
 {
+    /// <summary>The rowids a query returns, with $q the origin (0, 0).</summary>
+    private static List<long> RowIdsOf(SqliteConnection c, string sql) => c.RowIds(sql, [0, 0]);
+
     private const int Rows = 60;
 
     private static readonly string?[] Languages = ["en", "de", "fr", null, "EN", "10", "é", "en "];
@@ -39,21 +42,6 @@ public sealed class FilterColumnTests : DatabaseTest
             p % 7 == 3 ? null : p * 1.5 - 20,
             p % 6 == 5 ? null : (p % 9) - 4,
             p % 11 == 10 ? null : p % 4);
-
-    private static List<long> RowIdsOf(SqliteConnection c, string sql)
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$q", DiskAnnVector.ToBlob([0, 0]));
-        using var reader = command.ExecuteReader();
-        var rows = new List<long>();
-        while (reader.Read())
-        {
-            rows.Add(reader.GetInt64(0));
-        }
-
-        return rows;
-    }
 
     [Theory]
     [InlineData("lang = 'en'")]
@@ -129,28 +117,14 @@ public sealed class FilterColumnTests : DatabaseTest
         transaction.Rollback();
     }
 
-    private static List<string> Table(SqliteConnection c, string sql)
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<string>();
-        while (reader.Read())
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
-        }
-
-        return rows;
-    }
-
     private const string Shape = "rowid, lang, typeof(lang), price, typeof(price), n, typeof(n), tenant, typeof(tenant)";
 
     [Fact]
     public void Values_read_back_as_stored_and_an_update_of_filter_columns_only_keeps_the_graph()
     {
         using var c = OpenWithModel();
-        Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(c, $"SELECT {Shape} FROM t ORDER BY rowid"));
-        var graph = Table(c, "SELECT id, hex(data) FROM t_graph ORDER BY id");
+        Assert.Equal(c.TextRows($"SELECT {Shape} FROM m ORDER BY rowid"), c.TextRows($"SELECT {Shape} FROM t ORDER BY rowid"));
+        var graph = c.TextRows("SELECT id, hex(data) FROM t_graph ORDER BY id");
 
         foreach (var sql in new[]
         {
@@ -163,8 +137,8 @@ public sealed class FilterColumnTests : DatabaseTest
         }
 
         // No re-linking: the stored graph is byte for byte the same.
-        Assert.Equal(graph, Table(c, "SELECT id, hex(data) FROM t_graph ORDER BY id"));
-        Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(c, $"SELECT {Shape} FROM t ORDER BY rowid"));
+        Assert.Equal(graph, c.TextRows("SELECT id, hex(data) FROM t_graph ORDER BY id"));
+        Assert.Equal(c.TextRows($"SELECT {Shape} FROM m ORDER BY rowid"), c.TextRows($"SELECT {Shape} FROM t ORDER BY rowid"));
         Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant = 9 AND lang = 'de' ORDER BY x").Take(5),
             RowIdsOf(c, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 5 AND tenant = 9 AND lang = 'de'"));
         c.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
@@ -178,7 +152,7 @@ public sealed class FilterColumnTests : DatabaseTest
         other.Open();
         other.LoadDiskAnn();
         other.Execute($"ATTACH '{Db.Path}' AS original");
-        Assert.Equal(Table(other, $"SELECT {Shape} FROM original.m ORDER BY rowid"), Table(other, $"SELECT {Shape} FROM t ORDER BY rowid"));
+        Assert.Equal(other.TextRows($"SELECT {Shape} FROM original.m ORDER BY rowid"), other.TextRows($"SELECT {Shape} FROM t ORDER BY rowid"));
         Assert.Equal([40L], RowIdsOf(other, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND lang = 'moved'"));
         Assert.Equal(RowIdsOf(other, "SELECT rowid FROM original.m WHERE tenant = 9 ORDER BY x LIMIT 3"), RowIdsOf(other, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND tenant = 9"));
         other.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
@@ -189,7 +163,7 @@ public sealed class FilterColumnTests : DatabaseTest
     {
         using var c = OpenWithModel();
         c.Execute("INSERT INTO t(rowid, vector, lang, price, n, tenant) VALUES (100, vector_from_json('[1, 1]'), 9.5, 3, '12', 4.0)");
-        Assert.Equal(["100|9.5|text|3|real|12|integer|4|integer"], Table(c, $"SELECT {Shape} FROM t WHERE rowid = 100"));
+        Assert.Equal(["100|9.5|text|3|real|12|integer|4|integer"], c.TextRows($"SELECT {Shape} FROM t WHERE rowid = 100"));
 
         foreach (var (values, message) in new[]
         {
@@ -207,7 +181,7 @@ public sealed class FilterColumnTests : DatabaseTest
         }
 
         Assert.Equal(Rows + 1L, c.Count("t"));
-        Assert.Equal(["100|9.5|text|3|real|12|integer|4|integer"], Table(c, $"SELECT {Shape} FROM t WHERE rowid = 100"));
+        Assert.Equal(["100|9.5|text|3|real|12|integer|4|integer"], c.TextRows($"SELECT {Shape} FROM t WHERE rowid = 100"));
         c.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
     }
 
@@ -274,7 +248,7 @@ public sealed class FilterColumnTests : DatabaseTest
             Assert.Empty(RowIdsOf(connection, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 4 AND tenant = 2"));
             Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant IN (77, 78) ORDER BY x"), RowIdsOf(connection, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND tenant IN (77, 78)"));
             Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE lang = 'new' ORDER BY x"), RowIdsOf(connection, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND lang = 'new'"));
-            Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(connection, $"SELECT {Shape} FROM t ORDER BY rowid"));
+            Assert.Equal(c.TextRows($"SELECT {Shape} FROM m ORDER BY rowid"), connection.TextRows($"SELECT {Shape} FROM t ORDER BY rowid"));
         }
 
         other.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
@@ -288,7 +262,7 @@ public sealed class FilterColumnTests : DatabaseTest
         c.Execute("DELETE FROM m WHERE rowid <= 40");
         c.Execute("INSERT INTO t(t) VALUES ('optimize')");
         c.Execute("ALTER TABLE t RENAME TO u");
-        Assert.Equal(Table(c, $"SELECT {Shape} FROM m ORDER BY rowid"), Table(c, $"SELECT {Shape} FROM u ORDER BY rowid"));
+        Assert.Equal(c.TextRows($"SELECT {Shape} FROM m ORDER BY rowid"), c.TextRows($"SELECT {Shape} FROM u ORDER BY rowid"));
         Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m WHERE tenant = 1 ORDER BY x"), RowIdsOf(c, "SELECT rowid FROM u WHERE vector MATCH $q AND k = 10 AND tenant = 1"));
         c.Execute("INSERT INTO u(u) VALUES ('integrity-check')");
         var e = Assert.Throws<SqliteException>(() => c.Execute("ALTER TABLE u RENAME TO lang"));

@@ -186,8 +186,8 @@ public sealed class FilterDifferentialTests
 
         private void Check(SqliteConnection connection)
         {
-            var expected = Table(connection, $"SELECT {Shape.Replace("{v}", "v", StringComparison.Ordinal)} FROM model ORDER BY rowid");
-            var actual = Table(connection, $"SELECT {Shape.Replace("{v}", "vector", StringComparison.Ordinal)} FROM t ORDER BY rowid");
+            var expected = connection.TextRows($"SELECT {Shape.Replace("{v}", "v", StringComparison.Ordinal)} FROM model ORDER BY rowid");
+            var actual = connection.TextRows($"SELECT {Shape.Replace("{v}", "vector", StringComparison.Ordinal)} FROM t ORDER BY rowid");
             if (!expected.SequenceEqual(actual))
             {
                 var missing = expected.Except(actual).Take(3);
@@ -240,20 +240,6 @@ public sealed class FilterDifferentialTests
             while (reader.Read())
             {
                 rows.Add((reader.GetInt64(0), reader.GetDouble(1)));
-            }
-
-            return rows;
-        }
-
-        private static List<string> Table(SqliteConnection connection, string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            using var reader = command.ExecuteReader();
-            var rows = new List<string>();
-            while (reader.Read())
-            {
-                rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
             }
 
             return rows;

@@ -49,7 +49,7 @@ public sealed class FilteredSearchTests : DatabaseTest
             transaction.Commit();
         }
 
-        var passing = RowIds(c, $"SELECT rowid FROM m WHERE {condition}", null).ToHashSet();
+        var passing = c.RowIds($"SELECT rowid FROM m WHERE {condition}", null).ToHashSet();
         Assert.NotEmpty(passing);
         const int k = 10;
         double found = 0, expected = 0;
@@ -57,7 +57,7 @@ public sealed class FilteredSearchTests : DatabaseTest
         {
             var query = q % 3 == 0 ? vectors[random.Next(Rows)] : [.. Enumerable.Range(0, Dimension).Select(_ => (float)Gaussian(random) * 1.5f)];
             var exact = passing.OrderBy(id => TensorPrimitives.Distance(query, vectors[id - 1])).Take(k).ToHashSet();
-            var answer = RowIds(c, $"SELECT rowid FROM t WHERE vector MATCH $q AND k = {k} AND search_list_size = 10 AND {condition}", query);
+            var answer = c.RowIds($"SELECT rowid FROM t WHERE vector MATCH $q AND k = {k} AND search_list_size = 10 AND {condition}", query);
             Assert.Equal(Math.Min(k, passing.Count), answer.Count);
             Assert.All(answer, id => Assert.Contains(id, passing));
             found += answer.Count(exact.Contains);
@@ -97,32 +97,13 @@ public sealed class FilteredSearchTests : DatabaseTest
         {
             float[] query = [.. Enumerable.Range(0, Dimension).Select(_ => (float)Gaussian(random))];
             var exact = members.OrderBy(id => TensorPrimitives.Distance(query, vectors[(int)id - 1])).Take(10).ToHashSet();
-            var answer = RowIds(c, "SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND search_list_size = 10 AND part = 0", query);
+            var answer = c.RowIds("SELECT rowid FROM t WHERE vector MATCH $q AND k = 10 AND search_list_size = 10 AND part = 0", query);
             Assert.Equal(10, answer.Count);
             Assert.All(answer, id => Assert.Equal(0, id % 5));
             found += answer.Count(exact.Contains);
         }
 
         Assert.True(found / 500 >= 0.9, $"recall@10 {found / 500:0.000} in the partition");
-    }
-
-    private static List<long> RowIds(SqliteConnection c, string sql, float[]? query)
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = sql;
-        if (query is not null)
-        {
-            command.Parameters.AddWithValue("$q", DiskAnnVector.ToBlob(query));
-        }
-
-        using var reader = command.ExecuteReader();
-        var rows = new List<long>();
-        while (reader.Read())
-        {
-            rows.Add(reader.GetInt64(0));
-        }
-
-        return rows;
     }
 
     private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

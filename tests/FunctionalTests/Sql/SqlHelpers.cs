@@ -31,6 +31,41 @@ public static class SqlHelpers
         return command.ExecuteScalar();
     }
 
+    /// <summary>The first column of every row as a rowid; <paramref name="query"/>, when given, is bound as <c>$q</c>.</summary>
+    public static List<long> RowIds(this SqliteConnection connection, string sql, float[]? query = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (query is not null)
+        {
+            command.Parameters.AddWithValue("$q", DiskAnnVector.ToBlob(query));
+        }
+
+        using var reader = command.ExecuteReader();
+        var rows = new List<long>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetInt64(0));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Every row as its values joined by '|' (NULL for NULL, numbers in the invariant culture): rows to compare as text.</summary>
+    public static List<string> TextRows(this SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
+
     public static long Count(this SqliteConnection connection, string table) => (long)connection.Scalar($"SELECT count(*) FROM {table}")!;
 
     /// <summary>Runs a KNN query and returns (rowid, distance) nearest first.</summary>
