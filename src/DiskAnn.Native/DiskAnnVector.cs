@@ -41,6 +41,13 @@ public static class DiskAnnVector
         }
 
         var vector = new float[blob.Length / sizeof(float)];
+        Decode(blob, vector);
+        return vector;
+    }
+
+    /// <summary>Decodes a BLOB of float32 values into <paramref name="vector"/>, which has one element per four bytes.</summary>
+    internal static void Decode(ReadOnlySpan<byte> blob, Span<float> vector)
+    {
         if (BitConverter.IsLittleEndian)
         {
             MemoryMarshal.Cast<byte, float>(blob).CopyTo(vector);
@@ -52,7 +59,5 @@ public static class DiskAnnVector
                 vector[i] = BinaryPrimitives.ReadSingleLittleEndian(blob[(i * 4)..]);
             }
         }
-
-        return vector;
     }
 }

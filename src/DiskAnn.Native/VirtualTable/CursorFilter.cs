@@ -18,7 +18,7 @@ internal static unsafe class CursorFilter
         long k = 0, listSize = 0, limit = -1, offset = 0;
         if (plan.HasFlag(QueryPlan.Match))
         {
-            query = SqliteValues.ReadVector(argv[next++], table.Options.Dimension, "the query vector (MATCH)");
+            query = cursor.QueryBuffer = SqliteValues.ReadVector(argv[next++], table.Options.Dimension, "the query vector (MATCH)", cursor.QueryBuffer);
         }
 
         if (plan.HasFlag(QueryPlan.K))
@@ -74,8 +74,9 @@ internal static unsafe class CursorFilter
             }
 
             var list = listSize > 0 ? (int)listSize : table.Options.SearchListSize;
-            var rowids = new long[k];
-            var distances = new float[k];
+            // The cursor's arrays from its last query when they fit (a prepared statement runs query after query).
+            var rowids = cursor.RowIds.Length >= k ? cursor.RowIds : new long[k];
+            var distances = cursor.DistanceBuffer is { } previous && previous.Length >= k ? previous : cursor.DistanceBuffer = new float[k];
             cursor.Count = table.Search(query, (int)k, list, allowed, conditions, rowids, distances);
             cursor.RowIds = rowids;
             cursor.Distances = distances;

@@ -14,6 +14,12 @@ internal sealed class DiskAnnCursor(DiskAnnTable table)
 
     public float[]? Distances { get; set; }
 
+    /// <summary>The distances array of the last KNN query, reused by the next (<see cref="Distances"/> is null between).</summary>
+    public float[]? DistanceBuffer { get; set; }
+
+    /// <summary>The query vector of the last KNN query, whose array the next one decodes into.</summary>
+    public float[]? QueryBuffer { get; set; }
+
     public int Count { get; set; }
 
     public int Position { get; set; }

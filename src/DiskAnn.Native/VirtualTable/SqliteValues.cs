@@ -7,7 +7,11 @@ namespace DiskAnn.VirtualTable;
 internal static unsafe class SqliteValues
 {
     /// <summary>A vector argument: a BLOB of exactly <paramref name="dimension"/> float32 values that distances can be computed with (<see cref="VectorMath.Problem"/>).</summary>
-    public static float[] ReadVector(nint value, int dimension, string what)
+    /// <param name="value">The sqlite3_value.</param>
+    /// <param name="dimension">The table's dimension.</param>
+    /// <param name="what">What the value is, for the error message.</param>
+    /// <param name="into">An array of <paramref name="dimension"/> values to decode into (a cursor's, reused query after query), or null for a new one.</param>
+    public static float[] ReadVector(nint value, int dimension, string what, float[]? into = null)
     {
         var expected = dimension * sizeof(float);
         var type = SqliteApi.value_type(value);
@@ -28,7 +32,8 @@ internal static unsafe class SqliteValues
             throw Error(SqliteConstants.MISMATCH, $"diskann: {what} has {bytes} bytes ({bytes / 4.0:0.##} float32 values) but the index has dimension {dimension} ({expected} bytes)");
         }
 
-        var vector = DiskAnnVector.FromBlob(new ReadOnlySpan<byte>(SqliteApi.value_blob(value), bytes));
+        var vector = into is { Length: var length } && length == dimension ? into : new float[dimension];
+        DiskAnnVector.Decode(new ReadOnlySpan<byte>(SqliteApi.value_blob(value), bytes), vector);
         if (VectorMath.Problem(vector) is { } problem)
         {
             throw Error(SqliteConstants.MISMATCH, $"diskann: {what} {problem}");
