@@ -166,9 +166,9 @@ public static class FilteredBench
     /// <summary>A kind per id from the package names of texts.tsv beside the vectors (null when there is none).</summary>
     private static string[]? Kinds(BenchContext context)
     {
-        if (_kinds is not null)
+        if (_kinds is not null || context.Options.Synthetic is not null)
         {
-            return _kinds;
+            return _kinds; // synthetic data has no texts
         }
 
         string texts;
