@@ -115,12 +115,21 @@ internal sealed class RowPredicate
                 return new ValueTest(column, conditions, nullPasses);
             }
 
+            // = , IS or IN name their texts: only those codes are tested (no pass over every distinct text of the column).
             var dictionary = store.Dictionary(column)!;
-            var allowed = new bool[dictionary.Count];
-            for (var code = 0; code < allowed.Length; code++)
+            var named = conditions.FirstOrDefault(c => c.Op is FilterOp.Equal or FilterOp.Is or FilterOp.In);
+            IEnumerable<int> candidates = named is null
+                ? Enumerable.Range(0, dictionary.Count)
+                : (named.List ?? [named.Operand]).Where(v => v.Kind == ValueKind.Text)
+                    .Select(v => dictionary.TryFind(v.Bytes!, out var code) ? code : -1).Where(code => code >= 0).Distinct();
+            var allowed = new HashSet<int>();
+            foreach (var code in candidates)
             {
                 var text = FilterValue.FromText(dictionary.Text(code));
-                allowed[code] = conditions.All(c => c.Test(text));
+                if (conditions.All(c => c.Test(text)))
+                {
+                    allowed.Add(code);
+                }
             }
 
             return new CodeTest(column, allowed, nullPasses);
@@ -128,7 +137,7 @@ internal sealed class RowPredicate
     }
 
     /// <summary>A TEXT column: the codes whose text meets every condition.</summary>
-    private sealed class CodeTest(int column, bool[] allowed, bool nullPasses) : ColumnTest(column)
+    private sealed class CodeTest(int column, HashSet<int> allowed, bool nullPasses) : ColumnTest(column)
     {
         public override bool Matches(FilterColumnStore store, int slot)
         {
@@ -138,8 +147,7 @@ internal sealed class RowPredicate
             }
 
             // A code added after the query compiled its set belongs to a row this image does not hold.
-            var code = store.Word(slot, Column);
-            return code < allowed.Length && allowed[code];
+            return allowed.Contains((int)store.Word(slot, Column));
         }
 
         public override IReadOnlyList<long?>? Keys(FilterColumnStore store, int max)
@@ -150,19 +158,12 @@ internal sealed class RowPredicate
                 keys.Add(null);
             }
 
-            for (var code = 0; code < allowed.Length; code++)
+            if (keys.Count + allowed.Count > max)
             {
-                if (allowed[code])
-                {
-                    if (keys.Count == max)
-                    {
-                        return null;
-                    }
-
-                    keys.Add(code);
-                }
+                return null;
             }
 
+            keys.AddRange(allowed.Order().Select(code => (long?)code));
             return keys;
         }
 
@@ -173,20 +174,12 @@ internal sealed class RowPredicate
                 return null;
             }
 
-            var ranges = new List<(long, long)>();
-            for (var code = 0; code < allowed.Length; code++)
+            if (allowed.Count > MaxLookedUpCodes)
             {
-                if (allowed[code])
-                {
-                    if (ranges.Count == MaxLookedUpCodes)
-                    {
-                        return null;
-                    }
-
-                    ranges.Add((code, code));
-                }
+                return null;
             }
 
+            var ranges = allowed.Order().Select(code => ((long)code, (long)code)).ToList();
             return ranges;
         }
     }
