@@ -112,7 +112,8 @@ internal sealed class RowPredicate
             var nullPasses = conditions.All(c => c.TestNull());
             if (store.Columns[column].Type != FilterType.Text)
             {
-                return new ValueTest(column, conditions, nullPasses);
+                var integers = store.Columns[column].Type == FilterType.Integer ? IntegerTest.TryCompile(conditions) : null;
+                return new ValueTest(column, conditions, nullPasses, integers);
             }
 
             // = , IS or IN name their texts: only those codes are tested (no pass over every distinct text of the column).
@@ -188,7 +189,7 @@ internal sealed class RowPredicate
     private const int MaxLookedUpCodes = 4096;
 
     /// <summary>An INTEGER or REAL column: every condition tested on the value.</summary>
-    private sealed class ValueTest(int column, FilterCondition[] conditions, bool nullPasses) : ColumnTest(column)
+    private sealed class ValueTest(int column, FilterCondition[] conditions, bool nullPasses, IntegerTest? integers) : ColumnTest(column)
     {
         public override List<(long Lo, long Hi)>? Ranges(FilterColumnStore store)
             => nullPasses ? null : ValueRanges.Of(store.Columns[Column].Type, conditions);
@@ -198,6 +199,11 @@ internal sealed class RowPredicate
             if (store.IsNull(slot, Column))
             {
                 return nullPasses;
+            }
+
+            if (integers is not null)
+            {
+                return integers.Matches(store.Word(slot, Column));
             }
 
             var value = store.Get(slot, Column);
