@@ -146,21 +146,32 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             return null;
         }
 
+        // A conjunct "distance < t" (or <=, or t > distance) on the ordering's distance becomes the search's threshold,
+        // applied by the module to the k nearest: the same rows, as the threshold keeps a prefix of the ordering, without
+        // the distance of every row computed in the filter. A quantized index's distances are approximate: its candidates
+        // are re-ranked by the exact function, which then applies the threshold too (the conjunct stays outside).
+        var rerank = options.Quantization != DiskAnnQuantization.None;
+        var (threshold, thresholdConjunct, predicate) = SplitThreshold(select.Predicate, distance);
+        if (rerank)
+        {
+            threshold = null;
+        }
+
         var joins = select.Tables.Skip(1).Cast<JoinExpressionBase>().ToList();
         var joinAliases = joins.Select(j => j.Table.Alias).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var predicateAliases = select.Predicate is null ? new HashSet<string>(StringComparer.Ordinal) : ColumnAliases(select.Predicate);
+        var predicateAliases = predicate is null ? new HashSet<string>(StringComparer.Ordinal) : ColumnAliases(predicate);
         var filterJoins = FilterJoins(joins, predicateAliases);
         var keyMapping = keyColumn.StoreTypeMapping;
         var keyType = keyColumn.ProviderClrType;
         SelectExpression? filter = null;
-        if (select.Predicate is not null || filterJoins.Count > 0)
+        if (predicate is not null || filterJoins.Count > 0)
         {
             // The filter is a copy with fresh aliases, so that it is a query of its own inside the search.
-            var renamer = new AliasRenamingExpressionVisitor(FreshAliases(tableExpression, filterJoins, select.Predicate));
+            var renamer = new AliasRenamingExpressionVisitor(FreshAliases(tableExpression, filterJoins, predicate));
             filter = new SelectExpression(
                 alias: null,
                 tables: [(TableExpressionBase)renamer.Visit(tableExpression), .. filterJoins.Select(j => (TableExpressionBase)renamer.Visit(j))],
-                predicate: (SqlExpression?)renamer.Visit(select.Predicate),
+                predicate: (SqlExpression?)renamer.Visit(predicate),
                 groupBy: [],
                 having: null,
                 projections: [new ProjectionExpression(new ColumnExpression(keyColumn.Name, renamer.Rename(tableExpression.Alias), keyType, keyMapping, nullable: false), keyColumn.Name)],
@@ -173,7 +184,6 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 
         var knnAlias = NewAlias("k");
         var k = select.Offset is null ? select.Limit : _sqlExpressionFactory.Add(select.Offset, select.Limit);
-        var rerank = options.Quantization != DiskAnnQuantization.None;
         if (rerank)
         {
             k = RerankCandidates(k);
@@ -193,16 +203,23 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             filter,
             exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name),
             indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options),
-            searchListSize: searchListSize);
+            searchListSize: searchListSize,
+            threshold: threshold);
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
             new ColumnExpression(DiskAnnKnnExpression.KeyColumnName, knnAlias, keyType, keyMapping, nullable: false));
 
         // A joined table can give an entity several rows, only some of which match: then the WHERE stays outside too.
-        if (select.Predicate is not null && predicateAliases.Overlaps(joinAliases))
+        if (predicate is not null && predicateAliases.Overlaps(joinAliases))
         {
-            join = _sqlExpressionFactory.AndAlso(join, select.Predicate);
+            join = _sqlExpressionFactory.AndAlso(join, predicate);
+        }
+
+        // A quantized index's threshold stays with the exact function, on the re-ranked candidates.
+        if (rerank && thresholdConjunct is not null)
+        {
+            join = _sqlExpressionFactory.AndAlso(join, thresholdConjunct);
         }
 
         // "CROSS JOIN" keeps SQLite from reordering the join: the search runs once, then each hit is looked up by key.
@@ -354,6 +371,60 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             "max", [k, capped], nullable: false, argumentsPropagateNullability: [false, false], k.Type, mapping);
     }
 
+    /// <summary>
+    /// The first conjunct of <paramref name="predicate" /> that compares <paramref name="distance" /> with a value
+    /// (<c>distance &lt; v</c>, <c>distance &lt;= v</c>, <c>v &gt; distance</c>, <c>v &gt;= distance</c>) as a threshold, and the
+    /// predicate without it (<see langword="null" /> when nothing remains); the conjunct itself in <c>Conjunct</c>.
+    /// </summary>
+    private (DiskAnnDistanceThreshold? Threshold, SqlExpression? Conjunct, SqlExpression? Remaining) SplitThreshold(SqlExpression? predicate, SqlExpression distance)
+    {
+        if (predicate is null)
+        {
+            return (null, null, null);
+        }
+
+        var conjuncts = DiskAnnSearchConditionsExpressionVisitor.Conjuncts(predicate).ToList();
+        for (var i = 0; i < conjuncts.Count; i++)
+        {
+            DiskAnnDistanceThreshold? threshold = conjuncts[i] switch
+            {
+                SqlBinaryExpression { OperatorType: ExpressionType.LessThan or ExpressionType.LessThanOrEqual, Left: var left, Right: var right } binary
+                    when IsSameDistance(left, distance) && IsQueryValue(right)
+                    => new(right, binary.OperatorType == ExpressionType.LessThanOrEqual),
+                SqlBinaryExpression { OperatorType: ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual, Left: var left, Right: var right } binary
+                    when IsSameDistance(right, distance) && IsQueryValue(left)
+                    => new(left, binary.OperatorType == ExpressionType.GreaterThanOrEqual),
+                _ => null,
+            };
+            if (threshold is not null)
+            {
+                var conjunct = conjuncts[i];
+                conjuncts.RemoveAt(i);
+                return (threshold, conjunct, conjuncts.Count == 0 ? null : conjuncts.Aggregate(_sqlExpressionFactory.AndAlso));
+            }
+        }
+
+        return (null, null, predicate);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="sql" /> is the distance <paramref name="distance" /> measures: the same function of the same
+    /// column and query vector. The ordering and a projection or predicate of the same VectorDistance(column, query) can
+    /// carry the query parameter with different type mappings (EF then binds it twice, as @query and @query0); one parameter
+    /// name is one value. The search list size (a third argument) does not change the distance.
+    /// </summary>
+    private static bool IsSameDistance(SqlExpression sql, SqlExpression distance)
+        => sql.Equals(distance)
+            || (sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query, ..] } function
+                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
+                && function.Name == target.Name
+                && column.Equals(distanceColumn)
+                && (query.Equals(distanceQuery)
+                    || (query is SqlParameterExpression parameter
+                        && distanceQuery is SqlParameterExpression distanceParameter
+                        && parameter.Name == distanceParameter.Name
+                        && parameter.Type == distanceParameter.Type)));
+
     private static bool IsQueryValue(SqlExpression expression)
         => expression is SqlParameterExpression or SqlConstantExpression;
 
@@ -492,27 +563,6 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
     private sealed class DistanceReplacingExpressionVisitor(SqlExpression distance, SqlExpression replacement) : ExpressionVisitor
     {
         public override Expression? Visit(Expression? node)
-            => node is SqlExpression sql && IsSameDistance(sql) ? replacement : base.Visit(node);
-
-        // The ordering and a projection of the same VectorDistance(column, query) can carry the query parameter with
-        // different type mappings (EF then binds it twice, as @query and @query0); one parameter name is one value.
-        private bool IsSameDistance(SqlExpression sql)
-        {
-            if (sql.Equals(distance))
-            {
-                return true;
-            }
-
-            // The search list size (a third argument) does not change the distance.
-            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query, ..] } function
-                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
-                && function.Name == target.Name
-                && column.Equals(distanceColumn)
-                && (query.Equals(distanceQuery)
-                    || (query is SqlParameterExpression parameter
-                        && distanceQuery is SqlParameterExpression distanceParameter
-                        && parameter.Name == distanceParameter.Name
-                        && parameter.Type == distanceParameter.Type));
-        }
+            => node is SqlExpression sql && IsSameDistance(sql, distance) ? replacement : base.Visit(node);
     }
 }
