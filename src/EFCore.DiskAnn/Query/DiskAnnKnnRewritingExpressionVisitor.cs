@@ -86,6 +86,11 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                     return rewritten;
                 }
 
+                if (TryMoveThreshold(visited) is { } moved)
+                {
+                    return moved;
+                }
+
                 if (_logger is not null && FallbackReason(visited) is { } reason)
                 {
                     _logger.ExactScanFallback(reason);
@@ -151,7 +156,7 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         // the distance of every row computed in the filter. A quantized index's distances are approximate: its candidates
         // are re-ranked by the exact function, which then applies the threshold too (the conjunct stays outside).
         var rerank = options.Quantization != DiskAnnQuantization.None;
-        var (threshold, thresholdConjunct, predicate) = SplitThreshold(select.Predicate, distance);
+        var (threshold, thresholdConjunct, predicate) = SplitThreshold(select.Predicate, e => IsSameDistance(e, distance));
         if (rerank)
         {
             threshold = null;
@@ -253,6 +258,50 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         }
 
         return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
+    }
+
+    /// <summary>
+    /// A threshold after the search, <c>OrderBy(VectorDistance).Take(k).Where(d =&gt; VectorDistance(d.E, q) &lt; t)</c>:
+    /// <code>SELECT ... FROM (SELECT ... FROM (search) AS "k" ... LIMIT +@p) AS "d0" WHERE vector_distance_m("d0"."E", @q) &lt; @t</code>
+    /// moved into the search as its threshold (the same rows: those of the k nearest that pass). The conjunct may also
+    /// read the distance the subquery projects. Not with an OFFSET in the subquery (it skips rows before the threshold),
+    /// nor for a re-ranked (int8) search; <see langword="null" /> when <paramref name="select" /> has no such conjunct.
+    /// </summary>
+    protected virtual SelectExpression? TryMoveThreshold(SelectExpression select)
+    {
+        if (select is not { Predicate: { } predicate, Tables: [SelectExpression { Offset: null, Limit: not null } inner] }
+            || inner.Tables is not [DiskAnnKnnExpression { Threshold: null, ExactScan: { } scan } knn, ..]
+            || inner.Orderings is not [{ IsAscending: true, Expression: ColumnExpression ordering }, ..]
+            || ordering.TableAlias != knn.Alias
+            || ordering.Name != DiskAnnKnnExpression.DistanceColumnName)
+        {
+            return null;
+        }
+
+        // The subquery column the conjunct reads: the search's distance, or the entity's vector column.
+        SqlExpression? Projected(SqlExpression expression)
+            => expression is ColumnExpression column && column.TableAlias == inner.Alias
+                ? inner.Projection.FirstOrDefault(p => p.Alias == column.Name)?.Expression
+                : null;
+        bool IsSearchDistance(SqlExpression expression)
+            => Projected(expression) is ColumnExpression { Name: DiskAnnKnnExpression.DistanceColumnName } column && column.TableAlias == knn.Alias
+                || (expression is SqlFunctionExpression { Instance: null, Arguments: [var vector, var query, ..] } function
+                    && function.Name == scan.DistanceFunction
+                    && Projected(vector) is ColumnExpression entityVector
+                    && entityVector.Name == scan.VectorColumn
+                    && inner.Tables.Any(t => t is CrossJoinExpression { Table: TableExpression { Table: ITable table } entity } && entity.Alias == entityVector.TableAlias && table.Name == scan.Table && table.Schema == scan.Schema)
+                    && IsSameValue(query, knn.QueryVector));
+
+        var (threshold, _, remaining) = SplitThreshold(predicate, IsSearchDistance);
+        if (threshold is null)
+        {
+            return null;
+        }
+
+        var tables = inner.Tables.ToList();
+        tables[0] = knn.WithThreshold(threshold);
+        var searched = inner.Update(tables, inner.Predicate, inner.GroupBy, inner.Having, inner.Projection, inner.Orderings, inner.Offset, inner.Limit);
+        return select.Update([searched], remaining, select.GroupBy, select.Having, select.Projection, select.Orderings, select.Offset, select.Limit);
     }
 
     /// <summary>
@@ -372,11 +421,11 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
     }
 
     /// <summary>
-    /// The first conjunct of <paramref name="predicate" /> that compares <paramref name="distance" /> with a value
+    /// The first conjunct of <paramref name="predicate" /> that compares a distance (<paramref name="isDistance" />) with a value
     /// (<c>distance &lt; v</c>, <c>distance &lt;= v</c>, <c>v &gt; distance</c>, <c>v &gt;= distance</c>) as a threshold, and the
     /// predicate without it (<see langword="null" /> when nothing remains); the conjunct itself in <c>Conjunct</c>.
     /// </summary>
-    private (DiskAnnDistanceThreshold? Threshold, SqlExpression? Conjunct, SqlExpression? Remaining) SplitThreshold(SqlExpression? predicate, SqlExpression distance)
+    private (DiskAnnDistanceThreshold? Threshold, SqlExpression? Conjunct, SqlExpression? Remaining) SplitThreshold(SqlExpression? predicate, Func<SqlExpression, bool> isDistance)
     {
         if (predicate is null)
         {
@@ -389,10 +438,10 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             DiskAnnDistanceThreshold? threshold = conjuncts[i] switch
             {
                 SqlBinaryExpression { OperatorType: ExpressionType.LessThan or ExpressionType.LessThanOrEqual, Left: var left, Right: var right } binary
-                    when IsSameDistance(left, distance) && IsQueryValue(right)
+                    when isDistance(left) && IsQueryValue(right)
                     => new(right, binary.OperatorType == ExpressionType.LessThanOrEqual),
                 SqlBinaryExpression { OperatorType: ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual, Left: var left, Right: var right } binary
-                    when IsSameDistance(right, distance) && IsQueryValue(left)
+                    when isDistance(right) && IsQueryValue(left)
                     => new(left, binary.OperatorType == ExpressionType.GreaterThanOrEqual),
                 _ => null,
             };
@@ -419,11 +468,15 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                 && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
                 && function.Name == target.Name
                 && column.Equals(distanceColumn)
-                && (query.Equals(distanceQuery)
-                    || (query is SqlParameterExpression parameter
-                        && distanceQuery is SqlParameterExpression distanceParameter
-                        && parameter.Name == distanceParameter.Name
-                        && parameter.Type == distanceParameter.Type)));
+                && IsSameValue(query, distanceQuery));
+
+    /// <summary>The same constant or parameter (one parameter name is one value, whatever its type mapping).</summary>
+    private static bool IsSameValue(SqlExpression value, SqlExpression other)
+        => value.Equals(other)
+            || (value is SqlParameterExpression parameter
+                && other is SqlParameterExpression otherParameter
+                && parameter.Name == otherParameter.Name
+                && parameter.Type == otherParameter.Type);
 
     private static bool IsQueryValue(SqlExpression expression)
         => expression is SqlParameterExpression or SqlConstantExpression;

@@ -103,8 +103,54 @@ public sealed partial class EfKnnQueryTests
             .Select(d => new { d.Id, d.Title })
             .ToList();
 
-        Console.WriteLine(_sql.Last);
-        Assert.Equal(Exact(db).Take(3).Select(e => e.Id).Order(), hits.Select(h => h.Id).Order());
+        SqlCapture.AssertSql(
+            """
+            SELECT "d0"."Id", "d0"."Title"
+            FROM (
+                SELECT "d"."Id", "d"."Embedding", "d"."Title", "k"."distance" AS "c"
+                FROM (
+                    SELECT rowid AS "key", distance
+                    FROM "IX_Docs_Embedding"
+                    WHERE vector MATCH @query AND k = @p AND distance < @threshold
+                ) AS "k"
+                CROSS JOIN "Docs" AS "d"
+                WHERE "d"."Id" = "k"."key"
+                ORDER BY "k"."distance"
+                LIMIT +@p
+            ) AS "d0"
+            ORDER BY "d0"."c"
+            """,
+            _sql.Last);
+        Assert.Equal(Exact(db).Take(3).Select(e => e.Id), hits.Select(h => h.Id));
+
+        // A projected distance compared after Take is the search's distance too.
+        var projected = db.Docs
+            .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query))
+            .Take(10)
+            .Select(d => new { d.Id, Distance = EF.Functions.VectorDistance(d.Embedding, query) })
+            .Where(x => threshold > x.Distance)
+            .ToList();
+        Assert.Contains("AND k = @p AND distance < @threshold", _sql.Last);
+        Assert.Equal(Exact(db).Take(3).Select(e => e.Id), projected.Select(h => h.Id));
+    }
+
+    [Fact]
+    public void A_threshold_after_Skip_Take_stays_outside_the_search()
+    {
+        using var db = CreateContext();
+        var query = _query;
+        var threshold = Between(db, 5);
+        var hits = db.Docs
+            .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query))
+            .Skip(2)
+            .Take(10)
+            .Where(d => EF.Functions.VectorDistance(d.Embedding, query) < threshold)
+            .Select(d => d.Id)
+            .ToList();
+
+        Assert.DoesNotContain("distance < @threshold", _sql.Last);
+        Assert.Contains("WHERE vector_distance_l2(\"d0\".\"Embedding\", @query0) < @threshold", _sql.Last);
+        Assert.Equal(Exact(db).Skip(2).Take(3).Select(e => e.Id), hits);
     }
 
     [Fact]
@@ -119,9 +165,28 @@ public sealed partial class EfKnnQueryTests
             .Select(d => d.Id)
             .ToList();
 
-        Console.WriteLine(_sql.Last);
+        Assert.Contains("WHERE vector_distance_cosine(\"d0\".\"Embedding\", @query0) < 0.80000000000000004", _sql.Last);
         Assert.DoesNotContain("distance <", _sql.Last);
         var exact = Exact(db, d => DocsData.Cosine(d.Embedding, query) < 0.8).Take(5).Select(e => e.Id);
         Assert.Equal(exact, hits);
+    }
+
+    [Fact]
+    public void A_threshold_with_a_k_above_the_modules_ceiling_is_part_of_the_exact_scan()
+    {
+        using var db = CreateContext();
+        var query = _query;
+        var threshold = Between(db, 7);
+        var take = Microsoft.EntityFrameworkCore.Metadata.DiskAnnIndexOptions.MaxK + 1;
+        var hits = db.Docs
+            .Where(d => EF.Functions.VectorDistance(d.Embedding, query) <= threshold)
+            .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query))
+            .Take(take)
+            .Select(d => d.Id)
+            .ToList();
+
+        Assert.DoesNotContain("MATCH", _sql.Last);
+        Assert.Contains("WHERE \"Embedding\" IS NOT NULL AND vector_distance_l2(\"Embedding\", @query) <= @threshold", _sql.Last);
+        Assert.Equal(Exact(db).Take(7).Select(e => e.Id), hits);
     }
 }
