@@ -6,12 +6,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | refresh | concurrency | quality | filtered | churn | scale | efcore | compressed | cache | history | pool | all
+        commands: sql | compare | writes | refresh | concurrency | quality | filtered | threshold | churn | scale | efcore | compressed | cache | history | pool | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
                   compressed: quantization=none vs int8 (and int8 + re-rank of 4k candidates), --L default 10,20,40,64,100
                   cache: cache_size_mb none/100/50/25/10% of the raw vectors, cold/warm latency at --op-L (default 40)
+                  threshold: AND distance < t at the median k-th and k/2-th nearest distances vs the plain KNN (recall vs exact)
                   history: recall after a reload, a rewrite of every vector and back, a rowid shift, a 90% delete (each
                            in one transaction) vs a fresh build of the same rows, at the default L and --history-L (200)
                   pool: N pooled connections querying at once beside a 50 rows/s writer (QPS, memory), the first query on a
@@ -48,6 +49,9 @@ switch (command)
         break;
     case "filtered":
         FilteredBench.Run(context);
+        break;
+    case "threshold":
+        ThresholdBench.Run(context);
         break;
     case "churn":
         ChurnBench.Run(context);

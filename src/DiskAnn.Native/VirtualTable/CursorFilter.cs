@@ -45,6 +45,8 @@ internal static unsafe class CursorFilter
         var filter = plan.HasFlag(QueryPlan.RowIds) ? RowIdFilter.Read(rowIdOps, argv[next..]) : null;
         next += plan.HasFlag(QueryPlan.RowIds) ? rowIdOps.Length : 0;
         var conditions = plan.HasFlag(QueryPlan.Filters) ? FilterConstraints.Read(filterOps, argv[next..], table.Options.FilterColumns) : null;
+        next += plan.HasFlag(QueryPlan.Filters) ? conditions!.Count : 0;
+        DistanceThreshold? threshold = plan.HasFlag(QueryPlan.Threshold) ? DistanceThreshold.Read(argv[next++], plan.HasFlag(QueryPlan.ThresholdInclusive)) : null;
         var index = table.Index;
         if (query is not null)
         {
@@ -77,7 +79,17 @@ internal static unsafe class CursorFilter
             // The cursor's arrays from its last query when they fit (a prepared statement runs query after query).
             var rowids = cursor.RowIds.Length >= k ? cursor.RowIds : new long[k];
             var distances = cursor.DistanceBuffer is { } previous && previous.Length >= k ? previous : cursor.DistanceBuffer = new float[k];
+            if (threshold is { PassesNone: true })
+            {
+                return; // distance < NULL: no row
+            }
+
             cursor.Count = table.Search(query, (int)k, list, allowed, conditions, rowids, distances);
+            if (threshold is { } bound)
+            {
+                cursor.Count = bound.Apply(rowids, distances, cursor.Count);
+            }
+
             cursor.RowIds = rowids;
             cursor.Distances = distances;
             cursor.K = k;
@@ -102,6 +114,11 @@ internal static unsafe class CursorFilter
     /// <summary>A MATCH without k: says what to write, and why a LIMIT in the query did not count.</summary>
     private static SqliteCallException NeedsK(QueryPlan plan)
     {
+        if (plan.HasFlag(QueryPlan.Threshold))
+        {
+            return new(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k, also with a distance threshold: the threshold is applied to the k nearest rows; add 'AND k = 100' (or ORDER BY distance LIMIT 100) to cap the rows within the distance at 100");
+        }
+
         if (plan.HasFlag(QueryPlan.LimitNotK))
         {
             return new(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k: LIMIT acts as k only with no ORDER BY or ORDER BY distance (ascending); add 'AND k = 10' for the 10 nearest, which the ORDER BY and LIMIT then apply to");
@@ -113,6 +130,6 @@ internal static unsafe class CursorFilter
             return new(SqliteConstants.ERROR, $"diskann: a vector MATCH query needs k: add 'AND k = 10' (SQLite {version / 1_000_000}.{version / 1000 % 1000}.{version % 1000} does not pass LIMIT to a virtual table queried with MATCH; ORDER BY distance LIMIT 10 acts as k from SQLite 3.41.0 on)");
         }
 
-        return new(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k: add 'AND k = 10' (a LIMIT acts as k only when the table is alone in its SELECT and every WHERE condition is on vector, k, search_list_size or rowid)");
+        return new(SqliteConstants.ERROR, "diskann: a vector MATCH query needs k: add 'AND k = 10' (a LIMIT acts as k only when the table is alone in its SELECT and every WHERE condition is one the index evaluates: on vector, k, search_list_size, rowid, distance < or <=, or a filter column with =, !=, <, <=, >, >=, IN, IS or BETWEEN; an OR, NOT IN or an expression over a column is not: write it as rowid IN (SELECT ...))");
     }
 }

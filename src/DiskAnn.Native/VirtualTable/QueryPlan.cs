@@ -21,6 +21,15 @@ internal enum QueryPlan
 
     /// <summary>Not an argument: the query has a LIMIT that cannot act as k (its ORDER BY is not distance ascending).</summary>
     LimitNotK = 64,
+
+    /// <summary>
+    /// <c>distance &lt; ?</c> (or <c>&lt;=</c> with <see cref="ThresholdInclusive"/>): the last argument, after the filter
+    /// columns' (see <see cref="DistanceThreshold"/>).
+    /// </summary>
+    Threshold = 256,
+
+    /// <summary>Not an argument: the threshold is <c>distance &lt;= ?</c> rather than <c>distance &lt; ?</c>.</summary>
+    ThresholdInclusive = 512,
 }
 
 /// <summary>

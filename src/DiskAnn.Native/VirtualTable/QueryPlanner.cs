@@ -5,15 +5,16 @@ using static DiskAnn.Sqlite.SqliteConstants;
 namespace DiskAnn.VirtualTable;
 
 /// <summary>
-/// xBestIndex: a KNN plan when <c>vector MATCH ?</c> is usable (with k, search_list_size, LIMIT/OFFSET and every
-/// rowid constraint as extra arguments), a lookup when rowid constraints are usable, and a full scan otherwise,
+/// xBestIndex: a KNN plan when <c>vector MATCH ?</c> is usable (with k, search_list_size, LIMIT/OFFSET, every
+/// rowid and filter column constraint and a <c>distance &lt; ?</c> or <c>&lt;= ?</c> threshold as extra arguments), a lookup when rowid constraints are usable, and a full scan otherwise,
 /// priced so that SQLite never prefers a scan over a usable MATCH.
 /// </summary>
 internal static unsafe class QueryPlanner
 {
     public static void Plan(SqliteIndexInfo* info, IReadOnlyList<Filters.FilterColumn> filterColumns)
     {
-        int match = -1, k = -1, listSize = -1, limit = -1, offset = -1;
+        int match = -1, k = -1, listSize = -1, limit = -1, offset = -1, threshold = -1;
+        var inclusive = false;
         var rowids = new List<(int Constraint, char Op)>();
         var filters = new List<(int Constraint, Filters.FilterOp Op, int Column)>();
         string? refused = null;
@@ -65,6 +66,12 @@ internal static unsafe class QueryPlanner
                     break;
                 case INDEX_CONSTRAINT_OFFSET when offset < 0:
                     offset = i;
+                    break;
+                case INDEX_CONSTRAINT_LT or INDEX_CONSTRAINT_LE when c.iColumn == Columns.Distance && threshold < 0:
+                    // The first upper bound on distance; a second one, and distance > or >= ?, stay with SQLite, which
+                    // applies them to the rows the search returns (the same rows: the threshold too is applied to the k nearest).
+                    threshold = i;
+                    inclusive = c.op == INDEX_CONSTRAINT_LE;
                     break;
                 default:
                     // Every rowid comparison is taken, not only the first: one left to SQLite would be applied
@@ -171,6 +178,12 @@ internal static unsafe class QueryPlanner
 
             UseRowIds();
             UseFilters();
+            Use(threshold, QueryPlan.Threshold, omit: true);
+            if (threshold >= 0 && inclusive)
+            {
+                plan |= QueryPlan.ThresholdInclusive;
+            }
+
             WriteIdxStr();
             info->estimatedCost = 10;
             info->estimatedRows = 10;

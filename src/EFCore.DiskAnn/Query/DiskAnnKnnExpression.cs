@@ -38,10 +38,12 @@ public class DiskAnnKnnExpression : TableExpressionBase
         DiskAnnIndexColumns? indexColumns = null,
         IReadOnlyList<SqlExpression>? conditions = null,
         SelectExpression? remainingFilter = null,
-        SqlExpression? searchListSize = null)
+        SqlExpression? searchListSize = null,
+        DiskAnnDistanceThreshold? threshold = null)
         : base(alias, annotations)
     {
         SearchListSize = searchListSize;
+        Threshold = threshold;
         IndexTable = indexTable;
         QueryVector = queryVector;
         K = k;
@@ -97,6 +99,12 @@ public class DiskAnnKnnExpression : TableExpressionBase
     /// <summary>A subquery returning the keys the search may return (a <c>Where</c> before the ordering), or null.</summary>
     public virtual SelectExpression? Filter { get; }
 
+    /// <summary>
+    /// The search's distance threshold (<c>AND distance &lt; @t</c>, from a <c>Where</c> comparing the ordering's
+    /// distance with a value), applied by the module to the k nearest; <see langword="null" /> for none.
+    /// </summary>
+    public virtual DiskAnnDistanceThreshold? Threshold { get; }
+
     /// <inheritdoc />
     protected override Expression VisitChildren(ExpressionVisitor visitor)
     {
@@ -105,6 +113,10 @@ public class DiskAnnKnnExpression : TableExpressionBase
             (SqlExpression)visitor.Visit(K),
             (SelectExpression?)visitor.Visit(Filter),
             (SqlExpression?)visitor.Visit(SearchListSize));
+        if (Threshold is { } threshold && visitor.Visit(threshold.Value) is SqlExpression value && value != threshold.Value)
+        {
+            searched = searched.WithThreshold(threshold with { Value = value });
+        }
         if (Conditions.Count == 0)
         {
             return searched;
@@ -125,11 +137,15 @@ public class DiskAnnKnnExpression : TableExpressionBase
     public virtual DiskAnnKnnExpression Update(SqlExpression queryVector, SqlExpression k, SelectExpression? filter, SqlExpression? searchListSize)
         => queryVector == QueryVector && k == K && filter == Filter && searchListSize == SearchListSize
             ? this
-            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, searchListSize);
+            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, searchListSize, Threshold);
 
     /// <summary>This search with <paramref name="conditions" /> on the index's columns, and what remains of the filter.</summary>
     public virtual DiskAnnKnnExpression WithConditions(IReadOnlyList<SqlExpression> conditions, SelectExpression? remainingFilter)
-        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter, SearchListSize);
+        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter, SearchListSize, Threshold);
+
+    /// <summary>This search with a distance threshold (see <see cref="Threshold" />).</summary>
+    public virtual DiskAnnKnnExpression WithThreshold(DiskAnnDistanceThreshold? threshold)
+        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, threshold);
 
     /// <inheritdoc />
     public override TableExpressionBase Clone(string? alias, ExpressionVisitor cloningExpressionVisitor)
@@ -144,15 +160,16 @@ public class DiskAnnKnnExpression : TableExpressionBase
             IndexColumns,
             Conditions.Select(c => (SqlExpression)cloningExpressionVisitor.Visit(c)).ToList(),
             (SelectExpression?)cloningExpressionVisitor.Visit(RemainingFilter),
-            (SqlExpression?)cloningExpressionVisitor.Visit(SearchListSize));
+            (SqlExpression?)cloningExpressionVisitor.Visit(SearchListSize),
+            Threshold is { } threshold ? threshold with { Value = (SqlExpression)cloningExpressionVisitor.Visit(threshold.Value) } : null);
 
     /// <inheritdoc />
     public override TableExpressionBase WithAlias(string newAlias)
-        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize);
+        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, Threshold);
 
     /// <inheritdoc />
     protected override TableExpressionBase WithAnnotations(IReadOnlyDictionary<string, IAnnotation> annotations)
-        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize);
+        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, Threshold);
 
     /// <inheritdoc />
     public override Expression Quote()
@@ -169,6 +186,12 @@ public class DiskAnnKnnExpression : TableExpressionBase
         {
             expressionPrinter.Append(", search_list_size = ");
             expressionPrinter.Visit(SearchListSize);
+        }
+
+        if (Threshold is { } threshold)
+        {
+            expressionPrinter.Append(threshold.Inclusive ? ", distance <= " : ", distance < ");
+            expressionPrinter.Visit(threshold.Value);
         }
 
         foreach (var condition in Conditions)
@@ -202,7 +225,8 @@ public class DiskAnnKnnExpression : TableExpressionBase
                     && Equals(IndexColumns, other.IndexColumns)
                     && Conditions.SequenceEqual(other.Conditions)
                     && Equals(RemainingFilter, other.RemainingFilter)
-                    && Equals(SearchListSize, other.SearchListSize)));
+                    && Equals(SearchListSize, other.SearchListSize)
+                    && Equals(Threshold, other.Threshold)));
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -224,6 +248,11 @@ public sealed record DiskAnnIndexColumns(string Alias, IReadOnlyList<string> Nam
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Alias, Names.Count);
 }
+
+/// <summary>The distance threshold of a <see cref="DiskAnnKnnExpression" />: <c>distance &lt; Value</c>, or <c>&lt;=</c>.</summary>
+/// <param name="Value">The constant or parameter the distance is compared with.</param>
+/// <param name="Inclusive">Whether the comparison is <c>&lt;=</c> rather than <c>&lt;</c>.</param>
+public sealed record DiskAnnDistanceThreshold(SqlExpression Value, bool Inclusive);
 
 /// <summary>What the exact form of a <see cref="DiskAnnKnnExpression" /> reads: <c>SELECT key, function(vector, @q) FROM table</c>.</summary>
 /// <param name="Table">The entity table.</param>

@@ -86,6 +86,11 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
                     return rewritten;
                 }
 
+                if (TryMoveThreshold(visited) is { } moved)
+                {
+                    return moved;
+                }
+
                 if (_logger is not null && FallbackReason(visited) is { } reason)
                 {
                     _logger.ExactScanFallback(reason);
@@ -146,21 +151,32 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             return null;
         }
 
+        // A conjunct "distance < t" (or <=, or t > distance) on the ordering's distance becomes the search's threshold,
+        // applied by the module to the k nearest: the same rows, as the threshold keeps a prefix of the ordering, without
+        // the distance of every row computed in the filter. A quantized index's distances are approximate: its candidates
+        // are re-ranked by the exact function, which then applies the threshold too (the conjunct stays outside).
+        var rerank = options.Quantization != DiskAnnQuantization.None;
+        var (threshold, thresholdConjunct, predicate) = SplitThreshold(select.Predicate, e => IsSameDistance(e, distance));
+        if (rerank)
+        {
+            threshold = null;
+        }
+
         var joins = select.Tables.Skip(1).Cast<JoinExpressionBase>().ToList();
         var joinAliases = joins.Select(j => j.Table.Alias).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var predicateAliases = select.Predicate is null ? new HashSet<string>(StringComparer.Ordinal) : ColumnAliases(select.Predicate);
+        var predicateAliases = predicate is null ? new HashSet<string>(StringComparer.Ordinal) : ColumnAliases(predicate);
         var filterJoins = FilterJoins(joins, predicateAliases);
         var keyMapping = keyColumn.StoreTypeMapping;
         var keyType = keyColumn.ProviderClrType;
         SelectExpression? filter = null;
-        if (select.Predicate is not null || filterJoins.Count > 0)
+        if (predicate is not null || filterJoins.Count > 0)
         {
             // The filter is a copy with fresh aliases, so that it is a query of its own inside the search.
-            var renamer = new AliasRenamingExpressionVisitor(FreshAliases(tableExpression, filterJoins, select.Predicate));
+            var renamer = new AliasRenamingExpressionVisitor(FreshAliases(tableExpression, filterJoins, predicate));
             filter = new SelectExpression(
                 alias: null,
                 tables: [(TableExpressionBase)renamer.Visit(tableExpression), .. filterJoins.Select(j => (TableExpressionBase)renamer.Visit(j))],
-                predicate: (SqlExpression?)renamer.Visit(select.Predicate),
+                predicate: (SqlExpression?)renamer.Visit(predicate),
                 groupBy: [],
                 having: null,
                 projections: [new ProjectionExpression(new ColumnExpression(keyColumn.Name, renamer.Rename(tableExpression.Alias), keyType, keyMapping, nullable: false), keyColumn.Name)],
@@ -173,7 +189,6 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
 
         var knnAlias = NewAlias("k");
         var k = select.Offset is null ? select.Limit : _sqlExpressionFactory.Add(select.Offset, select.Limit);
-        var rerank = options.Quantization != DiskAnnQuantization.None;
         if (rerank)
         {
             k = RerankCandidates(k);
@@ -193,16 +208,23 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             filter,
             exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name),
             indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options),
-            searchListSize: searchListSize);
+            searchListSize: searchListSize,
+            threshold: threshold);
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
             new ColumnExpression(DiskAnnKnnExpression.KeyColumnName, knnAlias, keyType, keyMapping, nullable: false));
 
         // A joined table can give an entity several rows, only some of which match: then the WHERE stays outside too.
-        if (select.Predicate is not null && predicateAliases.Overlaps(joinAliases))
+        if (predicate is not null && predicateAliases.Overlaps(joinAliases))
         {
-            join = _sqlExpressionFactory.AndAlso(join, select.Predicate);
+            join = _sqlExpressionFactory.AndAlso(join, predicate);
+        }
+
+        // A quantized index's threshold stays with the exact function, on the re-ranked candidates.
+        if (rerank && thresholdConjunct is not null)
+        {
+            join = _sqlExpressionFactory.AndAlso(join, thresholdConjunct);
         }
 
         // "CROSS JOIN" keeps SQLite from reordering the join: the search runs once, then each hit is looked up by key.
@@ -236,6 +258,50 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         }
 
         return select.Update(tables, join, select.GroupBy, select.Having, projections, orderings, select.Offset, select.Limit);
+    }
+
+    /// <summary>
+    /// A threshold after the search, <c>OrderBy(VectorDistance).Take(k).Where(d =&gt; VectorDistance(d.E, q) &lt; t)</c>:
+    /// <code>SELECT ... FROM (SELECT ... FROM (search) AS "k" ... LIMIT +@p) AS "d0" WHERE vector_distance_m("d0"."E", @q) &lt; @t</code>
+    /// moved into the search as its threshold (the same rows: those of the k nearest that pass). The conjunct may also
+    /// read the distance the subquery projects. Not with an OFFSET in the subquery (it skips rows before the threshold),
+    /// nor for a re-ranked (int8) search; <see langword="null" /> when <paramref name="select" /> has no such conjunct.
+    /// </summary>
+    protected virtual SelectExpression? TryMoveThreshold(SelectExpression select)
+    {
+        if (select is not { Predicate: { } predicate, Tables: [SelectExpression { Offset: null, Limit: not null } inner] }
+            || inner.Tables is not [DiskAnnKnnExpression { Threshold: null, ExactScan: { } scan } knn, ..]
+            || inner.Orderings is not [{ IsAscending: true, Expression: ColumnExpression ordering }, ..]
+            || ordering.TableAlias != knn.Alias
+            || ordering.Name != DiskAnnKnnExpression.DistanceColumnName)
+        {
+            return null;
+        }
+
+        // The subquery column the conjunct reads: the search's distance, or the entity's vector column.
+        SqlExpression? Projected(SqlExpression expression)
+            => expression is ColumnExpression column && column.TableAlias == inner.Alias
+                ? inner.Projection.FirstOrDefault(p => p.Alias == column.Name)?.Expression
+                : null;
+        bool IsSearchDistance(SqlExpression expression)
+            => Projected(expression) is ColumnExpression { Name: DiskAnnKnnExpression.DistanceColumnName } column && column.TableAlias == knn.Alias
+                || (expression is SqlFunctionExpression { Instance: null, Arguments: [var vector, var query, ..] } function
+                    && function.Name == scan.DistanceFunction
+                    && Projected(vector) is ColumnExpression entityVector
+                    && entityVector.Name == scan.VectorColumn
+                    && inner.Tables.Any(t => t is CrossJoinExpression { Table: TableExpression { Table: ITable table } entity } && entity.Alias == entityVector.TableAlias && table.Name == scan.Table && table.Schema == scan.Schema)
+                    && IsSameValue(query, knn.QueryVector));
+
+        var (threshold, _, remaining) = SplitThreshold(predicate, IsSearchDistance);
+        if (threshold is null)
+        {
+            return null;
+        }
+
+        var tables = inner.Tables.ToList();
+        tables[0] = knn.WithThreshold(threshold);
+        var searched = inner.Update(tables, inner.Predicate, inner.GroupBy, inner.Having, inner.Projection, inner.Orderings, inner.Offset, inner.Limit);
+        return select.Update([searched], remaining, select.GroupBy, select.Having, select.Projection, select.Orderings, select.Offset, select.Limit);
     }
 
     /// <summary>
@@ -353,6 +419,64 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         return _sqlExpressionFactory.Function(
             "max", [k, capped], nullable: false, argumentsPropagateNullability: [false, false], k.Type, mapping);
     }
+
+    /// <summary>
+    /// The first conjunct of <paramref name="predicate" /> that compares a distance (<paramref name="isDistance" />) with a value
+    /// (<c>distance &lt; v</c>, <c>distance &lt;= v</c>, <c>v &gt; distance</c>, <c>v &gt;= distance</c>) as a threshold, and the
+    /// predicate without it (<see langword="null" /> when nothing remains); the conjunct itself in <c>Conjunct</c>.
+    /// </summary>
+    private (DiskAnnDistanceThreshold? Threshold, SqlExpression? Conjunct, SqlExpression? Remaining) SplitThreshold(SqlExpression? predicate, Func<SqlExpression, bool> isDistance)
+    {
+        if (predicate is null)
+        {
+            return (null, null, null);
+        }
+
+        var conjuncts = DiskAnnSearchConditionsExpressionVisitor.Conjuncts(predicate).ToList();
+        for (var i = 0; i < conjuncts.Count; i++)
+        {
+            DiskAnnDistanceThreshold? threshold = conjuncts[i] switch
+            {
+                SqlBinaryExpression { OperatorType: ExpressionType.LessThan or ExpressionType.LessThanOrEqual, Left: var left, Right: var right } binary
+                    when isDistance(left) && IsQueryValue(right)
+                    => new(right, binary.OperatorType == ExpressionType.LessThanOrEqual),
+                SqlBinaryExpression { OperatorType: ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual, Left: var left, Right: var right } binary
+                    when isDistance(right) && IsQueryValue(left)
+                    => new(left, binary.OperatorType == ExpressionType.GreaterThanOrEqual),
+                _ => null,
+            };
+            if (threshold is not null)
+            {
+                var conjunct = conjuncts[i];
+                conjuncts.RemoveAt(i);
+                return (threshold, conjunct, conjuncts.Count == 0 ? null : conjuncts.Aggregate(_sqlExpressionFactory.AndAlso));
+            }
+        }
+
+        return (null, null, predicate);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="sql" /> is the distance <paramref name="distance" /> measures: the same function of the same
+    /// column and query vector. The ordering and a projection or predicate of the same VectorDistance(column, query) can
+    /// carry the query parameter with different type mappings (EF then binds it twice, as @query and @query0); one parameter
+    /// name is one value. The search list size (a third argument) does not change the distance.
+    /// </summary>
+    private static bool IsSameDistance(SqlExpression sql, SqlExpression distance)
+        => sql.Equals(distance)
+            || (sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query, ..] } function
+                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
+                && function.Name == target.Name
+                && column.Equals(distanceColumn)
+                && IsSameValue(query, distanceQuery));
+
+    /// <summary>The same constant or parameter (one parameter name is one value, whatever its type mapping).</summary>
+    private static bool IsSameValue(SqlExpression value, SqlExpression other)
+        => value.Equals(other)
+            || (value is SqlParameterExpression parameter
+                && other is SqlParameterExpression otherParameter
+                && parameter.Name == otherParameter.Name
+                && parameter.Type == otherParameter.Type);
 
     private static bool IsQueryValue(SqlExpression expression)
         => expression is SqlParameterExpression or SqlConstantExpression;
@@ -492,27 +616,6 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
     private sealed class DistanceReplacingExpressionVisitor(SqlExpression distance, SqlExpression replacement) : ExpressionVisitor
     {
         public override Expression? Visit(Expression? node)
-            => node is SqlExpression sql && IsSameDistance(sql) ? replacement : base.Visit(node);
-
-        // The ordering and a projection of the same VectorDistance(column, query) can carry the query parameter with
-        // different type mappings (EF then binds it twice, as @query and @query0); one parameter name is one value.
-        private bool IsSameDistance(SqlExpression sql)
-        {
-            if (sql.Equals(distance))
-            {
-                return true;
-            }
-
-            // The search list size (a third argument) does not change the distance.
-            return sql is SqlFunctionExpression { Instance: null, Arguments: [var column, var query, ..] } function
-                && distance is SqlFunctionExpression { Arguments: [var distanceColumn, var distanceQuery, ..] } target
-                && function.Name == target.Name
-                && column.Equals(distanceColumn)
-                && (query.Equals(distanceQuery)
-                    || (query is SqlParameterExpression parameter
-                        && distanceQuery is SqlParameterExpression distanceParameter
-                        && parameter.Name == distanceParameter.Name
-                        && parameter.Type == distanceParameter.Type));
-        }
+            => node is SqlExpression sql && IsSameDistance(sql, distance) ? replacement : base.Visit(node);
     }
 }

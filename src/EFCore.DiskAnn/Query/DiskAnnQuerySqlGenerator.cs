@@ -218,6 +218,12 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
                 Visit(searchListSize);
             }
 
+            if (knn.Threshold is { } threshold)
+            {
+                Sql.Append(threshold.Inclusive ? " AND distance <= " : " AND distance < ");
+                Visit(threshold.Value);
+            }
+
             foreach (var condition in knn.Conditions)
             {
                 Sql.Append(" AND ");
@@ -258,6 +264,14 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
             Sql.Append(") AS ").Append(DiskAnnKnnExpression.DistanceColumnName).AppendLine()
                 .Append("FROM ").Append(helper.DelimitIdentifier(scan.Table, scan.Schema)).AppendLine()
                 .Append("WHERE ").Append(vector).Append(" IS NOT NULL");
+            if (knn.Threshold is { } threshold)
+            {
+                Sql.Append(" AND ").Append(scan.DistanceFunction).Append("(").Append(vector).Append(", ");
+                Visit(knn.QueryVector);
+                Sql.Append(threshold.Inclusive ? ") <= " : ") < ");
+                Visit(threshold.Value);
+            }
+
             if (knn.Filter is not null)
             {
                 Sql.Append(" AND ").Append(key).AppendLine(" IN (");

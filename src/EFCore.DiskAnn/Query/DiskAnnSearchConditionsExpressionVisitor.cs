@@ -78,7 +78,8 @@ public class DiskAnnSearchConditionsExpressionVisitor : ExpressionVisitor
         return knn.WithConditions(conditions, remaining);
     }
 
-    private static IEnumerable<SqlExpression> Conjuncts(SqlExpression predicate)
+    /// <summary>The operands of the AND chain <paramref name="predicate" /> is (itself when it is no AND), left to right.</summary>
+    internal static IEnumerable<SqlExpression> Conjuncts(SqlExpression predicate)
         => predicate is SqlBinaryExpression { OperatorType: ExpressionType.AndAlso } and
             ? Conjuncts(and.Left).Concat(Conjuncts(and.Right))
             : [predicate];

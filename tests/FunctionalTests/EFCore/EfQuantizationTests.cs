@@ -198,4 +198,28 @@ public sealed class EfQuantizationTests : IDisposable
     }
 
     private sealed record IndexHit(long Id, double Distance);
+
+    [Fact]
+    public void An_int8_index_applies_a_threshold_to_the_re_ranked_exact_distances()
+    {
+        using var db = Created(PassageIndex.Int8, "quantization=int8");
+        var query = _query;
+        var exact = Exact();
+        var threshold = (exact[2].Distance + exact[3].Distance) / 2;
+        var hits = db.Passages
+            .Where(p => EF.Functions.VectorDistance(p.Embedding, query) < threshold)
+            .OrderBy(p => EF.Functions.VectorDistance(p.Embedding, query))
+            .Take(5)
+            .Select(p => new { p.Id, Distance = EF.Functions.VectorDistance(p.Embedding, query) })
+            .AsEnumerable()
+            .Select(h => (h.Id, h.Distance))
+            .ToList();
+
+        // The index's distances are approximate: the threshold is applied with the exact function, after the re-rank.
+        Assert.DoesNotContain("distance <", _sql.Last);
+        Assert.DoesNotContain("rowid IN", _sql.Last);
+        Assert.Contains("WHERE \"p\".\"Id\" = \"k\".\"key\" AND vector_distance_cosine(\"p\".\"Embedding\", @query1) < @threshold", _sql.Last);
+        AssertExact(db, exact.Take(3).ToList(), hits);
+    }
 }
+
