@@ -104,7 +104,23 @@ public sealed class SharedImageTests : DatabaseTest
         reader.Execute("COMMIT");
 
         Assert.Equal(777L, reader.Knn("shared_snapshot", far, 1)[0].RowId);
+
+        // Compared while a statement on each connection holds the image (between statements a connection holds it
+        // weakly, and a collection could drop it in between, leaving nothing to compare).
+        using var onWriter = Holding(writer, "shared_snapshot", far);
+        using var onReader = Holding(reader, "shared_snapshot", far);
         Assert.Equal(ImageOf(writer, "shared_snapshot"), ImageOf(reader, "shared_snapshot"));
+    }
+
+    /// <summary>A KNN query left open on its first row: its cursor keeps the connection's image alive.</summary>
+    private static SqliteDataReader Holding(SqliteConnection c, string table, float[] query)
+    {
+        var command = c.CreateCommand();
+        command.CommandText = $"SELECT rowid FROM {table} WHERE vector MATCH $q AND k = 2";
+        command.Parameters.AddWithValue("$q", DiskAnnVector.ToBlob(query));
+        var rows = command.ExecuteReader(System.Data.CommandBehavior.Default);
+        Assert.True(rows.Read());
+        return rows;
     }
 
     [Fact]
