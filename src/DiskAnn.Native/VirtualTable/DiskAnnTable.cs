@@ -179,8 +179,8 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
             }
 
             var built = Build(generation, shared);
-            shared.Publish(built, generation);
-            return Borrow(built);
+            // An image of an older generation than the one held (this snapshot began before a commit) stays this connection's.
+            return shared.Publish(built, generation) ? Borrow(built) : Own(built);
         }
         finally
         {
@@ -625,8 +625,10 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
         // What this transaction committed becomes the process's image of the new generation.
         if (_generationRaised && _private && _own is not null && Shared is { } shared)
         {
-            shared.Publish(_own, _generation);
-            Borrow(_own);
+            if (shared.Publish(_own, _generation))
+            {
+                Borrow(_own);
+            }
         }
 
         _generationRaised = false;

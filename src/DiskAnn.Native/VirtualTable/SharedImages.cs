@@ -129,14 +129,21 @@ internal sealed class SharedImage
     }
 
     /// <summary>
-    /// Offers a committed image of <paramref name="generation"/>. It replaces the one held when that holds another
-    /// generation: a generation names one committed state of the table (FORMAT.md), so any image offered is right
-    /// for the connections whose snapshot sees its generation, and the newest offer is the likeliest to be wanted.
+    /// Offers a committed image of <paramref name="generation"/>; true when it is now the one held. It replaces the one
+    /// held unless that one is newer: generations only grow (FORMAT.md), and the newest committed state is the one every
+    /// new statement's snapshot sees. A reader whose snapshot is older (in WAL, a statement that began before a commit)
+    /// keeps the image it built to itself; publishing it would make every other connection go back to it and forward
+    /// again, each time from the file.
     /// </summary>
-    public void Publish(VamanaIndex image, long generation)
+    public bool Publish(VamanaIndex image, long generation)
     {
         lock (_lock)
         {
+            if (_image is not null && generation < _generation)
+            {
+                return false;
+            }
+
             if (_budgetMb is { } mb)
             {
                 image.Nodes.SetBudgetMb(mb); // a fork a writer made before the budget changed
@@ -144,6 +151,7 @@ internal sealed class SharedImage
 
             _image = image;
             _generation = generation;
+            return true;
         }
     }
 }
