@@ -37,9 +37,7 @@ internal static class FilterIntegrity
             {
                 for (var c = 0; c < filters.Columns.Count; c++)
                 {
-                    var a = filters.Get(slot, c);
-                    var b = memory.Get(live, c);
-                    if (a.Kind != b.Kind || (!a.IsNull && FilterValue.Compare(a, b) != 0))
+                    if (!FilterValue.Same(filters.Get(slot, c), memory.Get(live, c)))
                     {
                         problems.Add($"rowid {rowid}: filter column {filters.Columns[c].Name} differs between the file and the connection's image");
                     }

@@ -44,6 +44,9 @@ internal readonly struct FilterValue
 
     public bool IsNumber => Kind is ValueKind.Integer or ValueKind.Real;
 
+    /// <summary>True when two values are the same stored value (both NULL, or of one kind and equal).</summary>
+    public static bool Same(in FilterValue a, in FilterValue b) => a.Kind == b.Kind && (a.IsNull || Compare(a, b) == 0);
+
     /// <summary>SQLite's order of two non-NULL values: negative, zero or positive.</summary>
     public static int Compare(in FilterValue a, in FilterValue b)
     {

@@ -103,16 +103,18 @@ internal sealed partial class VamanaIndex
             // (the 4 tuned with the `filtered` benchmark); it always returns every match.
             var scanLimit = Math.Sqrt((double)list * LiveCount * Options.MaxDegree / 4);
             var exact = known && matching.Count <= scanLimit;
+            double? sampled = null; // the sample is taken once, when some decision needs it
+            double Sampled() => sampled ??= EstimateMatching(predicate!);
             if (!known)
             {
                 // Nothing names the rows: a column index bounds them (value ranges), else a sample estimates them.
                 Func<int, bool> live = slot => nodes.State(slot) is NodeState.Linked or NodeState.Pending;
-                if (predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound) && (bound <= scanLimit || EstimateMatching(predicate) <= scanLimit))
+                if (predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound) && (bound <= scanLimit || Sampled() <= scanLimit))
                 {
                     predicate.Collect(nodes.SlotCount, live, LiveCount, matching);
                     exact = matching.Count <= scanLimit;
                 }
-                else if (bound == int.MaxValue && EstimateMatching(predicate) <= scanLimit)
+                else if (bound == int.MaxValue && Sampled() <= scanLimit)
                 {
                     GatherMatching(predicate, matching);
                     exact = true;
@@ -132,7 +134,7 @@ internal sealed partial class VamanaIndex
 
             // Most rows pass: the ordinary beam search, its list widened by the inverse selectivity, then the passing
             // rows of the list; cheaper than the filtered walk, whose frontier holds every node nearer than the list's last.
-            var selectivity = (known ? matching.Count : EstimateMatching(predicate!)) / Math.Max(1.0, LiveCount);
+            var selectivity = (known ? matching.Count : Sampled()) / Math.Max(1.0, LiveCount);
             if (selectivity >= WideningSelectivity)
             {
                 GreedySearch(query, inverse, (int)Math.Min(DiskAnnLimits.MaxK, Math.Ceiling(list / selectivity)), scratch, recordExpanded: false);

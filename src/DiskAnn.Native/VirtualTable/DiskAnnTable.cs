@@ -423,8 +423,7 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
         var same = true;
         for (var c = 0; c < values.Length && same; c++)
         {
-            var stored = filters.Get(slot, c);
-            same = stored.Kind == values[c].Kind && (stored.IsNull || Filters.FilterValue.Compare(stored, values[c]) == 0);
+            same = Filters.FilterValue.Same(filters.Get(slot, c), values[c]);
         }
 
         if (same)

@@ -24,9 +24,16 @@ internal static unsafe class FilterConstraints
             return null;
         }
 
+        var filterOp = OpOf(op);
+        return filterOp == FilterOp.Equal && SqliteApi.vtab_in(info, constraint, -1) != 0 ? FilterOp.In : filterOp;
+    }
+
+    /// <summary>The operator of a SQLite constraint code (an = that is an IN list is told apart by the caller), or null.</summary>
+    public static FilterOp? OpOf(int op)
+    {
         return op switch
         {
-            INDEX_CONSTRAINT_EQ => SqliteApi.vtab_in(info, constraint, -1) != 0 ? FilterOp.In : FilterOp.Equal,
+            INDEX_CONSTRAINT_EQ => FilterOp.Equal,
             INDEX_CONSTRAINT_NE => FilterOp.NotEqual,
             INDEX_CONSTRAINT_LT => FilterOp.Less,
             INDEX_CONSTRAINT_LE => FilterOp.AtMost,

@@ -1,3 +1,4 @@
+using DiskAnn.Filters;
 using DiskAnn.Graph;
 using DiskAnn.Sqlite;
 using static DiskAnn.Sqlite.SqliteConstants;
@@ -13,33 +14,22 @@ namespace DiskAnn.VirtualTable;
 /// </summary>
 internal sealed unsafe class RowIdFilter
 {
-    // The operators as they are listed in idxStr, one character per constraint, in argv order.
-    public const char EqualTo = '=';
-    public const char In = 'i';
-    public const char GreaterThan = '>';
-    public const char AtLeast = 'g';
-    public const char LessThan = '<';
-    public const char AtMost = 'l';
-    public const char NotEqualTo = '!';
-    public const char Is = 's';
-    public const char IsNot = 'n';
+    // The operators as they are listed in idxStr, one character per constraint, in argv order: the filter columns' spellings.
+    public const char EqualTo = (char)FilterOp.Equal;
+    public const char In = (char)FilterOp.In;
+    public const char GreaterThan = (char)FilterOp.Greater;
+    public const char AtLeast = (char)FilterOp.AtLeast;
+    public const char LessThan = (char)FilterOp.Less;
+    public const char AtMost = (char)FilterOp.AtMost;
+    public const char NotEqualTo = (char)FilterOp.NotEqual;
+    public const char Is = (char)FilterOp.Is;
+    public const char IsNot = (char)FilterOp.IsNot;
 
     private readonly List<(char Op, Operand Value)> _comparisons = [];
     private HashSet<long>? _candidates;
 
     /// <summary>The idxStr character for a constraint operator on the rowid, or null for one the filter does not take.</summary>
-    public static char? Code(int op) => op switch
-    {
-        INDEX_CONSTRAINT_EQ => EqualTo,
-        INDEX_CONSTRAINT_GT => GreaterThan,
-        INDEX_CONSTRAINT_GE => AtLeast,
-        INDEX_CONSTRAINT_LT => LessThan,
-        INDEX_CONSTRAINT_LE => AtMost,
-        INDEX_CONSTRAINT_NE => NotEqualTo,
-        INDEX_CONSTRAINT_IS => Is,
-        INDEX_CONSTRAINT_ISNOT => IsNot,
-        _ => null,
-    };
+    public static char? Code(int op) => FilterConstraints.OpOf(op) is { } filterOp and not (FilterOp.IsNull or FilterOp.IsNotNull) ? (char)filterOp : null;
 
     /// <summary>Reads one constraint per character of <paramref name="ops"/> from <paramref name="argv"/>.</summary>
     public static RowIdFilter Read(string ops, ReadOnlySpan<nint> argv)
