@@ -14,6 +14,7 @@ public class DiskAnnRelationalConnection : SqliteRelationalConnection
 {
     private readonly RelationalCommandBuilderDependencies _commandDependencies;
     private IRelationalCommand? _cachedCommand;
+    private DiskAnnPreparedStatements? _preparedStatements;
 
     /// <summary>Creates the connection.</summary>
     public DiskAnnRelationalConnection(
@@ -23,6 +24,18 @@ public class DiskAnnRelationalConnection : SqliteRelationalConnection
         RelationalCommandBuilderDependencies commandDependencies)
         : base(dependencies, rawSqlCommandBuilder, logger)
         => _commandDependencies = commandDependencies;
+
+    /// <summary>The idle prepared KNN commands of <paramref name="connection" /> (this context's connection).</summary>
+    internal DiskAnnPreparedStatements PreparedStatements(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        var statements = _preparedStatements;
+        if (statements is null || !ReferenceEquals(statements.Connection, connection))
+        {
+            _preparedStatements = statements = new DiskAnnPreparedStatements(connection);
+        }
+
+        return statements;
+    }
 
     /// <inheritdoc />
     public override IRelationalCommand RentCommand()

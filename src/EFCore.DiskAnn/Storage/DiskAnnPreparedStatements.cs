@@ -20,14 +20,23 @@ internal sealed class DiskAnnPreparedStatements
     private readonly SqliteConnection _connection;
     private readonly List<DiskAnnReusableSqliteCommand> _idle = [];
 
-    private DiskAnnPreparedStatements(SqliteConnection connection)
+    internal DiskAnnPreparedStatements(SqliteConnection connection)
     {
         _connection = connection;
         connection.StateChange += OnStateChange;
     }
 
+    /// <summary>
+    /// The statements of a connection EF Core did not open through the plugin's relational connection. The plugin's
+    /// own connection holds its statements itself (<see cref="Infrastructure.DiskAnnRelationalConnection.PreparedStatements(SqliteConnection)" />): a
+    /// weak table entry is a GC handle, and a DbContext per request makes a SqliteConnection per request, so entries
+    /// would pile up between collections and every gen0 collection would scan them.
+    /// </summary>
     public static DiskAnnPreparedStatements For(SqliteConnection connection)
         => ByConnection.GetValue(connection, static c => new DiskAnnPreparedStatements(c));
+
+    /// <summary>The connection whose statements these are.</summary>
+    public SqliteConnection Connection => _connection;
 
     /// <summary>The number of idle commands (for tests).</summary>
     public int IdleCount

@@ -73,7 +73,10 @@ public class DiskAnnRelationalCommand : RelationalCommand
 
         // What RelationalCommand.CreateDbCommand does without events, on a command whose statement may already be
         // prepared: setting the same CommandText keeps it.
-        var command = DiskAnnPreparedStatements.For(sqlite).Rent(CommandText, connection.CommandTimeout);
+        var statements = connection is DiskAnnRelationalConnection own
+            ? own.PreparedStatements(sqlite)
+            : DiskAnnPreparedStatements.For(sqlite);
+        var command = statements.Rent(CommandText, connection.CommandTimeout);
         command.CommandText = CommandText;
         ((DbCommand)command).Transaction = connection.CurrentTransaction?.GetDbTransaction();
         if (connection.CommandTimeout is { } timeout)

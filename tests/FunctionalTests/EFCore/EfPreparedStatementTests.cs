@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace FunctionalTests.EFCore;
@@ -31,7 +32,8 @@ public sealed class EfPreparedStatementTests : IDisposable
         _database.Dispose();
     }
 
-    private int IdleStatements => DiskAnnPreparedStatements.For(_connection).IdleCount;
+    private int IdleStatements
+        => ((DiskAnnRelationalConnection)_db.GetService<IRelationalConnection>()).PreparedStatements(_connection).IdleCount;
 
     private IQueryable<int> NearestQuery(float[] query, int k)
         => _db.Docs.OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(k).Select(d => d.Id);
