@@ -25,6 +25,12 @@ internal sealed class CowArray<T>
 
     public void Set(int index, T value) => Page(index >> Shift)[index & Mask] = value;
 
+    /// <summary>
+    /// <paramref name="length"/> elements from <paramref name="index"/>, read-only, which must lie in one page (a
+    /// power-of-two length at a multiple of it does).
+    /// </summary>
+    public ReadOnlySpan<T> Span(int index, int length) => _pages[index >> Shift].AsSpan(index & Mask, length);
+
     /// <summary>A writable reference to an element (its page copied first if shared), for Interlocked updates.</summary>
     public ref T Ref(int index) => ref Page(index >> Shift)[index & Mask];
 

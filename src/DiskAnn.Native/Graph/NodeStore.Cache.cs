@@ -291,7 +291,7 @@ internal sealed partial class NodeStore
             var slot = (chunk * ChunkSlots) + i;
             var scale = BinaryPrimitives.ReadSingleLittleEndian(stored);
             _scales.Set(slot, scale);
-            SetCodeNorms(slot, slotCodes, scale);
+            SetCodeNorms(slot, slotCodes, scale, sketch: false);
         }
 
         return codes;

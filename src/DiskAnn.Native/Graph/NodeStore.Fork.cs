@@ -35,6 +35,7 @@ internal sealed partial class NodeStore
             fork._levels = _levels.Fork();
             fork._support = _support.Fork();
             fork.Filters = Filters?.Fork();
+            fork._sketches = _sketches?.Fork();
             fork.LevelsValid = LevelsValid && Unsupported.IsEmpty;
 
             // The budget goes with the fork, which counts the chunks it shares as its own: each side drops them apart.

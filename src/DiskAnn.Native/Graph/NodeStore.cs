@@ -37,6 +37,9 @@ internal sealed partial class NodeStore
     private bool[] _ownsNeighbors = [];
     private readonly Lock _chunkLock = new();
 
+    // Built by the first scan that wants them (BinarySketches), then kept up to date by every code written.
+    private BinarySketches? _sketches;
+
     public NodeStore(GraphOptions options, int chunkSlots)
         : this(options.Dimension, options.MaxDegree, chunkSlots, options.Metric, options.Quantization)
     {
@@ -110,6 +113,7 @@ internal sealed partial class NodeStore
             + (_int8 ? 0 : (long)SlotCount * Dimension)
             + ((long)SlotCount * Capacity * sizeof(int))
             + (35L * SlotCount)
+            + (Volatile.Read(ref _sketches)?.MemoryBytes ?? 0)
             + (Filters?.MemoryBytes(SlotCount) ?? 0);
 
     public long RowId(int slot) => _rowids[slot];
@@ -409,6 +413,7 @@ internal sealed partial class NodeStore
         _inverseNorms.Set(to, _inverseNorms[from]);
         _squaredNorms.Set(to, _squaredNorms[from]);
         _codeInverseNorms.Set(to, _codeInverseNorms[from]);
+        _sketches?.Copy(from, to);
     }
 
     /// <summary>
@@ -426,12 +431,81 @@ internal sealed partial class NodeStore
         SetCodeNorms(slot, codes, _scales[slot]);
     }
 
-    private void SetCodeNorms(int slot, ReadOnlySpan<sbyte> codes, float scale)
+    /// <summary>A slot's norms from its codes, and its sketch when <paramref name="sketch"/> (not for codes read back: unchanged).</summary>
+    private void SetCodeNorms(int slot, ReadOnlySpan<sbyte> codes, float scale, bool sketch = true)
     {
         var squared = Int8Math.Dot(codes, codes) * scale * scale;
         _squaredNorms.Set(slot, squared);
         _codeInverseNorms.Set(slot, squared > 0f ? 1f / MathF.Sqrt(squared) : 0f);
+        if (sketch)
+        {
+            _sketches?.Set(slot, codes, SketchFactor(slot));
+        }
     }
+
+    /// <summary>
+    /// The sketches of every slot (<see cref="BinarySketches"/>), built now if they were not; null for an int8 store
+    /// under a budget, whose codes are not all in memory (its scans measure the codes as before).
+    /// </summary>
+    public BinarySketches? Sketches()
+    {
+        if (Volatile.Read(ref _sketches) is { } built)
+        {
+            return built;
+        }
+
+        if (!CanSketch)
+        {
+            return null;
+        }
+
+        lock (_chunkLock)
+        {
+            if (_sketches is null)
+            {
+                // The centre: the mean decoded value (direction, for cosine) of each dimension over the rows held.
+                var centre = new float[Dimension];
+                var rows = 0;
+                for (var slot = 0; slot < SlotCount; slot++)
+                {
+                    if (State(slot) is NodeState.Linked or NodeState.Pending)
+                    {
+                        var factor = SketchFactor(slot);
+                        var codes = Codes(slot);
+                        for (var d = 0; d < centre.Length; d++)
+                        {
+                            centre[d] += codes[d] * factor;
+                        }
+
+                        rows++;
+                    }
+                }
+
+                for (var d = 0; d < centre.Length; d++)
+                {
+                    centre[d] /= Math.Max(1, rows);
+                }
+
+                var sketches = new BinarySketches(centre);
+                sketches.EnsureSlots(Math.Max(SlotCount, _rowids.Length));
+                for (var slot = 0; slot < SlotCount; slot++)
+                {
+                    sketches.Set(slot, Codes(slot), SketchFactor(slot));
+                }
+
+                Volatile.Write(ref _sketches, sketches);
+            }
+
+            return _sketches;
+        }
+    }
+
+    /// <summary>Whether <see cref="Sketches"/> can be built: every code is in memory (not an int8 store under a budget).</summary>
+    public bool CanSketch => !(_int8 && Paged);
+
+    /// <summary>What a slot's codes are multiplied by for its sketch: the scale, and for cosine 1/|v| too (its direction).</summary>
+    private float SketchFactor(int slot)
+        => _metric == DiskAnnMetric.Cosine ? _scales[slot] * _codeInverseNorms[slot] : _scales[slot];
 
     public void SetNeighbors(int slot, ReadOnlySpan<int> neighbors)
     {
@@ -505,5 +579,7 @@ internal sealed partial class NodeStore
             Filters?.EnsureSlots(capacity);
         }
 
+        // Outside the test above: the sketches may have been built when the per-slot fields had room beyond the chunks.
+        _sketches?.EnsureSlots(capacity);
     }
 }

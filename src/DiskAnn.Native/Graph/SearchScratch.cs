@@ -50,6 +50,12 @@ internal sealed class SearchScratch
     /// <summary>Slots a filtered search may return, gathered by the caller (reused from query to query).</summary>
     public readonly List<int> Matching = [];
 
+    /// <summary>A scan's sketch distances, one per row scanned; their histogram; the query's sketch; the rows kept.</summary>
+    public int[] ScanBits = [];
+    public int[] ScanHistogram = [];
+    public ulong[] QuerySketch = [];
+    public int[] ScanKept = [];
+
     /// <summary>The unvisited neighbours of the node being expanded, gathered so their vectors can be prefetched first.</summary>
     public int[] Batch = new int[64];
 
