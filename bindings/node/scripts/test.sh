@@ -15,7 +15,7 @@ cd "$work" && mkdir app && cd app
 npm init -y >/dev/null
 npm pkg set type=module
 # better-sqlite3 12: 13 needs Node.js 22. TypeScript and better-sqlite3's types only for the typings check.
-npm install --no-audit --no-fund --loglevel=error "$tgz" better-sqlite3@12 typescript@5 @types/better-sqlite3
+nice -n 19 npm install --no-audit --no-fund --loglevel=error "$tgz" better-sqlite3@12 typescript@5 @types/better-sqlite3
 cp "$here"/test/*.test.mjs "$here/test/types.ts" .
 node --test ./*.test.mjs
 npx --no-install tsc --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --skipLibCheck false types.ts
