@@ -29,7 +29,7 @@ public static class SqliteConnectionExtensions
         }
 
         Sqlite.SqliteApi.UseLibraryExports();
-        Sqlite.DiskAnnRegistration.Register(connection.Handle.DangerousGetHandle());
+        DiskAnnRegistration.Register(connection.Handle.DangerousGetHandle());
         return connection;
     }
 }

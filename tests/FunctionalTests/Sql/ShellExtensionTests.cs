@@ -55,7 +55,7 @@ public sealed class PublishedExtension : IDisposable
     }
 
     /// <summary>The repository this source file was compiled from (the tests may run from an artifacts folder elsewhere).</summary>
-    private static string RepositoryRoot([CallerFilePath] string thisFile = "")
+    internal static string RepositoryRoot([CallerFilePath] string thisFile = "")
     {
         foreach (var start in new[] { Path.GetDirectoryName(thisFile), AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
@@ -301,6 +301,18 @@ public sealed class ShellExtensionTests : DatabaseTest, IClassFixture<PublishedE
         var (exit, stdout, stderr) = Run(python, ["-c", script], stdin: null, TimeSpan.FromMinutes(2));
         Assert.True(exit == 0, $"python exited with {exit}: {stderr}\n{stdout}");
         Assert.Equal("[(500,)] [(500,)]\n[(1, 1)]\n[(9999,)] [(500,)]\n[(9999,)] [(9999,)]\n[(1, 1)]\n", stdout);
+    }
+
+    [Fact]
+    public void The_python_checks_of_bindings_python_pass_with_debians_sqlite3_module()
+    {
+        // The README's Python usage: create, a transaction, KNN, a filter column, an error, the integrity check,
+        // closing and reopening (the checks the npm package's tests make with better-sqlite3).
+        var script = Path.Combine(PublishedExtension.RepositoryRoot(), "bindings", "python", "test_diskann.py");
+        var (exit, stdout, stderr) = Run(PythonWithLoadableExtensions(), [script, _extension.Library], stdin: null, TimeSpan.FromMinutes(2));
+        Assert.True(exit == 0, $"python exited with {exit}: {stderr}\n{stdout}");
+        Assert.Contains("Ran 5 tests", stderr);
+        Assert.EndsWith("OK\n", stderr);
     }
 
     /// <summary>A Python function <c>connect(path)</c>: a sqlite3 connection in autocommit with the published extension loaded.</summary>

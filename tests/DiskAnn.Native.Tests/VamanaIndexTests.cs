@@ -2,7 +2,7 @@ using DiskAnn;
 using DiskAnn.Graph;
 using DiskAnn.VirtualTable;
 
-namespace EFCore.DiskAnn.Tests.Native;
+namespace DiskAnn.Native.Tests;
 
 /// <summary>The graph on its own, in memory, without SQLite: its invariants after builds, deletes and compaction.</summary>
 public sealed class VamanaIndexTests

@@ -1,6 +1,6 @@
 using DiskAnn.Distance;
 
-namespace EFCore.DiskAnn.Tests.Native;
+namespace DiskAnn.Native.Tests;
 
 /// <summary>The int8 kernels against plain loops, at lengths that exercise the SIMD body and the scalar tail.</summary>
 public class Int8MathTests

@@ -2,7 +2,7 @@ using DiskAnn;
 using DiskAnn.Graph;
 using DiskAnn.VirtualTable;
 
-namespace EFCore.DiskAnn.Tests.Native;
+namespace DiskAnn.Native.Tests;
 
 /// <summary>
 /// The process's image of a table only moves forward: an image a reader built for an older snapshot (a WAL reader

@@ -3,7 +3,7 @@ using DiskAnn.Graph;
 using DiskAnn.VirtualTable;
 using Microsoft.Data.Sqlite;
 
-namespace EFCore.DiskAnn.Tests.Native;
+namespace DiskAnn.Native.Tests;
 
 /// <summary>
 /// The images of an index that commits replace are freed once no connection uses them: a thousand commits leave a

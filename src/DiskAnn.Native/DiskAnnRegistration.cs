@@ -1,9 +1,13 @@
 using DiskAnn.Functions;
+using DiskAnn.Sqlite;
 using DiskAnn.VirtualTable;
 
-namespace DiskAnn.Sqlite;
+namespace DiskAnn;
 
-/// <summary>Registers the module and the functions on one connection (sqlite3*). Registering again replaces them: harmless.</summary>
+/// <summary>
+/// Registers the module and the functions on one connection (sqlite3*). Registering again replaces them: harmless.
+/// It lives with the module rather than in Sqlite/ so the binding stays below the virtual table and the functions.
+/// </summary>
 internal static unsafe class DiskAnnRegistration
 {
     private static readonly byte[] ModuleName = Utf8.Z("diskann");

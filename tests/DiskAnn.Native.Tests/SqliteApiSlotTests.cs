@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using DiskAnn.Sqlite;
 using Microsoft.Data.Sqlite;
 
-namespace EFCore.DiskAnn.Tests.Native;
+namespace DiskAnn.Native.Tests;
 
 /// <summary>
 /// The loadable extension reads SQLite's functions from <c>sqlite3_api_routines</c> by slot index: an

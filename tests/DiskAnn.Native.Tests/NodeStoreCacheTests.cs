@@ -1,7 +1,7 @@
 using DiskAnn;
 using DiskAnn.Graph;
 
-namespace EFCore.DiskAnn.Tests.Native;
+namespace DiskAnn.Native.Tests;
 
 /// <summary>The vector cache budget: what is held stays under it, and what was dropped comes back unchanged.</summary>
 public sealed class NodeStoreCacheTests
