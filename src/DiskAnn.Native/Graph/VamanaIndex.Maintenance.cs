@@ -224,7 +224,7 @@ internal sealed partial class VamanaIndex
             Nodes.Filters?.Move(slot, target);
             Nodes.SetHeader(target, Nodes.RowId(slot), Nodes.State(slot));
             Nodes.SetNeighbors(target, Nodes.Neighbors(slot));
-            _slotOfRowid[Nodes.RowId(slot)] = target;
+            _slotOfRowid.Set(Nodes.RowId(slot), target);
             Nodes.SetHeader(slot, 0, NodeState.Free);
             Nodes.SetNeighbors(slot, []);
             remap[slot] = target;

@@ -16,7 +16,7 @@ internal sealed partial class VamanaIndex
 
     private List<int> _pending = [];
     private Stack<int> _free = new();
-    private Dictionary<long, int> _slotOfRowid = [];
+    private RowidMap _slotOfRowid = new();
     private bool[] _dirtyFlags = [];
     private int _medoidBasis;
     private long? _maxRowId;
@@ -43,7 +43,7 @@ internal sealed partial class VamanaIndex
         {
             _pending = [.. _pending],
             _free = new Stack<int>(_free.Reverse()),
-            _slotOfRowid = new Dictionary<long, int>(_slotOfRowid),
+            _slotOfRowid = _slotOfRowid.Fork(),
             _medoidBasis = _medoidBasis,
             _maxRowId = _maxRowId,
             _clock = _clock,
@@ -75,7 +75,7 @@ internal sealed partial class VamanaIndex
     public int PendingCount => _pending.Count;
 
     /// <summary>About the bytes the image holds: the node store and the rowid map (an entry is about 24 bytes).</summary>
-    public long MemoryBytes => Nodes.MemoryBytes + (24L * _slotOfRowid.Count);
+    public long MemoryBytes => Nodes.MemoryBytes + _slotOfRowid.MemoryBytes;
 
     /// <summary>Slots whose record changed since the storage layer last took them.</summary>
     public List<int> DirtySlots { get; } = [];
