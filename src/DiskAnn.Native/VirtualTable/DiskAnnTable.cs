@@ -92,7 +92,7 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
             var index = Index;
             if (!_private)
             {
-                // A fork copies the rowid map and, as they are written, the chunks: not needed when no other
+                // A fork copies, as they are written, the chunks and pages: not needed when no other
                 // connection of the process has the table connected.
                 if (Shared?.TryTakeSole(index) != true)
                 {

@@ -29,7 +29,16 @@ internal static class SharedImages
 /// </summary>
 internal sealed class SharedImage
 {
+    /// <summary>
+    /// Committed images kept after a newer one replaced them, for readers whose snapshot is that old: in WAL a statement
+    /// that began before a commit still reads the generation before it, and without its image it would load the whole
+    /// index from the file (a busy pool had 15 such private loads alive at once). They share every chunk and page they
+    /// have in common with the newer ones, so each costs what its commit changed.
+    /// </summary>
+    private const int KeptGenerations = 4;
+
     private readonly Lock _lock = new();
+    private readonly Queue<(long Generation, VamanaIndex Image)> _older = new();
     private VamanaIndex? _image;
     private long _generation;
     private int _users;
@@ -57,6 +66,7 @@ internal sealed class SharedImage
             {
                 _users = 0;
                 _image = null;
+                _older.Clear();
                 _budgetMb = null;
             }
         }
@@ -119,12 +129,27 @@ internal sealed class SharedImage
         }
     }
 
+    /// <summary>The committed image of <paramref name="generation"/>: the latest, or one of the few kept before it.</summary>
     public bool TryGet(long generation, out VamanaIndex image)
     {
         lock (_lock)
         {
             image = _image!;
-            return _image is not null && _generation == generation;
+            if (_image is not null && _generation == generation)
+            {
+                return true;
+            }
+
+            foreach (var (kept, older) in _older)
+            {
+                if (kept == generation)
+                {
+                    image = older;
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
@@ -147,6 +172,15 @@ internal sealed class SharedImage
             if (_budgetMb is { } mb)
             {
                 image.Nodes.SetBudgetMb(mb); // a fork a writer made before the budget changed
+            }
+
+            if (_image is not null && generation > _generation)
+            {
+                _older.Enqueue((_generation, _image));
+                while (_older.Count > KeptGenerations)
+                {
+                    _older.Dequeue();
+                }
             }
 
             _image = image;
