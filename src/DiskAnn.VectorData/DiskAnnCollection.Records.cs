@@ -191,7 +191,9 @@ public partial class DiskAnnCollection<TKey, TRecord>
             for (var i = 0; i < records.Count; i++)
             {
                 var value = records[i] is null ? null : property.GetValueAsObject(records[i]);
-                result[i] = VectorBlob.TryGet(value, out var vector) ? vector : null;
+                // An empty vector is no vector: the record is stored, not indexed. (Not "? vector : null": null would convert
+                // to an empty ReadOnlyMemory through its implicit conversion from float[].)
+                result[i] = VectorBlob.TryGet(value, out var vector) && vector.Length > 0 ? vector : default(ReadOnlyMemory<float>?);
             }
         }
         else
