@@ -39,7 +39,7 @@ internal sealed class CollectionSchema
         foreach (var vector in model.VectorProperties)
         {
             var flat = DistanceFunctions.IsFlat(vector);
-            vectors.Add(new VectorColumn(vector, DistanceFunctions.MetricOf(vector), flat, flat ? null : Sql.Quote($"{name}__vec_{vector.StorageName}")));
+            vectors.Add(new VectorColumn(vector, DistanceFunctions.MetricOf(vector), flat, flat ? null : Sql.Quote($"{name}__vec_{vector.StorageName}"), vectors.Count));
         }
 
         Vectors = vectors;

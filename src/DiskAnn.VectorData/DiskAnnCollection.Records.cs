@@ -124,7 +124,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
                 {
                     var property = written[p];
                     object value = property is VectorPropertyModel vector
-                        ? vectors[IndexOfVector(vector)][i] is { } flat ? VectorBlob.ToBlob(flat.Span) : DBNull.Value
+                        ? vectors[_schema.VectorOf(vector).Position][i] is { } flat ? VectorBlob.ToBlob(flat.Span) : DBNull.Value
                         : ValueConverter.ToDb(property.GetValueAsObject(record), property.Type);
                     if (property is KeyPropertyModel && value is DBNull)
                     {
@@ -167,19 +167,6 @@ public partial class DiskAnnCollection<TKey, TRecord>
             session.Commit();
             return true;
         });
-    }
-
-    private int IndexOfVector(VectorPropertyModel property)
-    {
-        for (var v = 0; v < _schema.Vectors.Count; v++)
-        {
-            if (ReferenceEquals(_schema.Vectors[v].Property, property))
-            {
-                return v;
-            }
-        }
-
-        throw new InvalidOperationException($"Unknown vector property '{property.ModelName}'.");
     }
 
     /// <summary>The vectors of one property for every record, embedded by its generator when the property is not a vector type, each checked against the dimensions.</summary>

@@ -24,6 +24,7 @@ public partial class DiskAnnCollection<TKey, TRecord> : VectorStoreCollection<TK
     private readonly VectorStoreCollectionMetadata _metadata;
     private readonly RecordReader<TRecord> _reader;
     private readonly int? _searchListSize;
+    private readonly string?[] _searchSql;
 
     /// <summary>Creates a collection over the database of <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, such as <c>Data Source=app.db</c>.</param>
@@ -52,6 +53,7 @@ public partial class DiskAnnCollection<TKey, TRecord> : VectorStoreCollection<TK
         _schema = new CollectionSchema(name, _model);
         _reader = new RecordReader<TRecord>(_model, _schema);
         _searchListSize = options.SearchListSize;
+        _searchSql = new string?[Math.Max(1, _schema.Vectors.Count) * 4];
         _metadata = new VectorStoreCollectionMetadata
         {
             VectorStoreSystemName = DiskAnnVectorStore.SystemName,
