@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.VectorData;
 
 namespace DiskAnn.VectorData;
 
@@ -24,6 +25,10 @@ internal sealed class ConnectionPool : IDisposable
 
     /// <summary>The database's name for the abstractions' metadata (the file name of the connection string).</summary>
     public string DataSource { get; }
+
+    /// <summary>The pool of a store or collection: from the factory when there is one, else from the connection string.</summary>
+    public static ConnectionPool For(string? connectionString, Func<SqliteConnection>? factory)
+        => factory is not null ? FromFactory(factory) : FromConnectionString(connectionString!);
 
     public static ConnectionPool FromConnectionString(string connectionString)
     {
@@ -82,6 +87,41 @@ internal sealed class ConnectionPool : IDisposable
         }
 
         _idle.Add(session);
+    }
+
+    /// <summary>
+    /// Runs one operation on a rented connection. SQLite's failures (and the module's: a dimension the index refuses,
+    /// a missing table) become <see cref="VectorStoreException"/> naming the store, the collection and the operation.
+    /// A connection whose operation failed is closed rather than reused.
+    /// </summary>
+    public T Run<T>(string operation, string? collection, Func<Session, T> body)
+    {
+        Session? session = null;
+        var broken = true;
+        try
+        {
+            session = Rent();
+            var result = body(session);
+            broken = false;
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            throw new VectorStoreException($"{operation}{(collection is null ? "" : $" on collection '{collection}'")} failed: {e.Message}", e)
+            {
+                VectorStoreSystemName = DiskAnnVectorStore.SystemName,
+                VectorStoreName = DataSource,
+                CollectionName = collection,
+                OperationName = operation,
+            };
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                Return(session, broken);
+            }
+        }
     }
 
     public void Dispose()

@@ -33,7 +33,7 @@ public partial class DiskAnnCollection<TKey, TRecord> : VectorStoreCollection<TK
     [RequiresDynamicCode("Maps records by reflection; for Dictionary<string, object?> records use DiskAnnDynamicCollection.")]
     [RequiresUnreferencedCode("Maps records by reflection; for Dictionary<string, object?> records use DiskAnnDynamicCollection.")]
     public DiskAnnCollection(string connectionString, string name, DiskAnnCollectionOptions? options = null)
-        : this(PoolOf(connectionString, options), ownsPool: true, name, BuildModel, options)
+        : this(ConnectionPool.For(connectionString, options?.ConnectionFactory), ownsPool: true, name, BuildModel, options)
     {
     }
 
@@ -165,48 +165,5 @@ public partial class DiskAnnCollection<TKey, TRecord> : VectorStoreCollection<TK
             ? throw new NotSupportedException("Dictionary<string, object?> records need the dynamic collection: DiskAnnDynamicCollection, or VectorStore.GetDynamicCollection.")
             : new DiskAnnModelBuilder().Build(typeof(TRecord), typeof(TKey), options.Definition, options.EmbeddingGenerator);
 
-    private static ConnectionPool PoolOf(string connectionString, DiskAnnCollectionOptions? options)
-        => options?.ConnectionFactory is { } factory ? ConnectionPool.FromFactory(factory) : ConnectionPool.FromConnectionString(connectionString);
-
-    /// <summary>
-    /// Runs one operation on a rented connection. SQLite's failures (and the module's: a dimension the index refuses,
-    /// a missing table) become <see cref="VectorStoreException"/> naming the collection and the operation.
-    /// </summary>
-    private T Run<T>(string operation, Func<Session, T> body)
-    {
-        Session session;
-        try
-        {
-            session = _pool.Rent();
-        }
-        catch (SqliteException e)
-        {
-            throw Wrap(operation, e);
-        }
-
-        var broken = true;
-        try
-        {
-            var result = body(session);
-            broken = false;
-            return result;
-        }
-        catch (SqliteException e)
-        {
-            throw Wrap(operation, e);
-        }
-        finally
-        {
-            _pool.Return(session, broken);
-        }
-    }
-
-    private VectorStoreException Wrap(string operation, SqliteException e)
-        => new($"{operation} on collection '{Name}' failed: {e.Message}", e)
-        {
-            VectorStoreSystemName = DiskAnnVectorStore.SystemName,
-            VectorStoreName = _pool.DataSource,
-            CollectionName = Name,
-            OperationName = operation,
-        };
+    private T Run<T>(string operation, Func<Session, T> body) => _pool.Run(operation, Name, body);
 }

@@ -12,7 +12,7 @@ public sealed class DiskAnnDynamicCollection : DiskAnnCollection<object, Diction
     /// <param name="name">The collection's name.</param>
     /// <param name="options">Options; <see cref="Microsoft.Extensions.VectorData.VectorStoreCollectionOptions.Definition"/> is required.</param>
     public DiskAnnDynamicCollection(string connectionString, string name, DiskAnnCollectionOptions options)
-        : this(options?.ConnectionFactory is { } factory ? ConnectionPool.FromFactory(factory) : ConnectionPool.FromConnectionString(connectionString), ownsPool: true, name, options!)
+        : this(ConnectionPool.For(connectionString, options?.ConnectionFactory), ownsPool: true, name, options!)
     {
     }
 

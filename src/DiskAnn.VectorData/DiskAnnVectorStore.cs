@@ -137,32 +137,5 @@ public sealed class DiskAnnVectorStore : VectorStore
         SearchListSize = _options.SearchListSize,
     };
 
-    private T Run<T>(string operation, Func<Session, T> body)
-    {
-        Session? session = null;
-        var broken = true;
-        try
-        {
-            session = _pool.Rent();
-            var result = body(session);
-            broken = false;
-            return result;
-        }
-        catch (SqliteException e)
-        {
-            throw new VectorStoreException($"{operation} failed: {e.Message}", e)
-            {
-                VectorStoreSystemName = SystemName,
-                VectorStoreName = _pool.DataSource,
-                OperationName = operation,
-            };
-        }
-        finally
-        {
-            if (session is not null)
-            {
-                _pool.Return(session, broken);
-            }
-        }
-    }
+    private T Run<T>(string operation, Func<Session, T> body) => _pool.Run(operation, collection: null, body);
 }
