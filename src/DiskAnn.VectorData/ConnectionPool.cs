@@ -17,10 +17,20 @@ internal sealed class ConnectionPool : IDisposable
     private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
     private volatile bool _disposed;
 
-    public ConnectionPool(Func<SqliteConnection> factory, string dataSource)
+    /// <summary>
+    /// For an in-memory or temporary database (<c>:memory:</c>, <c>Mode=Memory</c>, an empty Data Source), which exists
+    /// only on the connection that made it: one connection, kept open for the pool's life and used by one operation at
+    /// a time.
+    /// </summary>
+    private readonly bool _single;
+    private readonly Lock _gate = new();
+    private Session? _only;
+
+    public ConnectionPool(Func<SqliteConnection> factory, SqliteConnectionStringBuilder connectionString)
     {
         _factory = factory;
-        DataSource = dataSource;
+        DataSource = connectionString.DataSource;
+        _single = connectionString.DataSource is "" or ":memory:" || connectionString.Mode == SqliteOpenMode.Memory;
     }
 
     /// <summary>The database's name for the abstractions' metadata (the file name of the connection string).</summary>
@@ -33,30 +43,43 @@ internal sealed class ConnectionPool : IDisposable
     public static ConnectionPool FromConnectionString(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var builder = new SqliteConnectionStringBuilder(connectionString);
-        return new ConnectionPool(() => new SqliteConnection(connectionString), builder.DataSource);
+        return new ConnectionPool(() => new SqliteConnection(connectionString), new SqliteConnectionStringBuilder(connectionString));
     }
 
     public static ConnectionPool FromFactory(Func<SqliteConnection> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        string dataSource;
+        SqliteConnectionStringBuilder connectionString;
         using (var probe = factory())
         {
-            dataSource = new SqliteConnectionStringBuilder(probe.ConnectionString).DataSource;
+            connectionString = new SqliteConnectionStringBuilder(probe.ConnectionString);
         }
 
-        return new ConnectionPool(factory, dataSource);
+        return new ConnectionPool(factory, connectionString);
     }
 
     public Session Rent()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_idle.TryTake(out var session))
+        if (_single)
         {
-            return session;
+            _gate.Enter();
+            try
+            {
+                return _only ??= Open();
+            }
+            catch
+            {
+                _gate.Exit();
+                throw;
+            }
         }
 
+        return _idle.TryTake(out var session) ? session : Open();
+    }
+
+    private Session Open()
+    {
         var connection = _factory();
         try
         {
@@ -80,6 +103,19 @@ internal sealed class ConnectionPool : IDisposable
     public void Return(Session session, bool broken)
     {
         session.EndTransaction();
+        if (_single)
+        {
+            // The one connection is the database: it stays open even after a failure.
+            if (_disposed)
+            {
+                session.Dispose();
+                _only = null;
+            }
+
+            _gate.Exit();
+            return;
+        }
+
         if (broken || _disposed || _idle.Count >= _maxIdle)
         {
             session.Dispose();
@@ -130,6 +166,15 @@ internal sealed class ConnectionPool : IDisposable
         while (_idle.TryTake(out var session))
         {
             session.Dispose();
+        }
+
+        if (_single)
+        {
+            lock (_gate)
+            {
+                _only?.Dispose();
+                _only = null;
+            }
         }
     }
 }

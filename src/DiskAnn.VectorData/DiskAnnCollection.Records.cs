@@ -12,6 +12,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
     /// <inheritdoc />
     public override Task<TRecord?> GetAsync(TKey key, RecordRetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(key);
         var includeVectors = IncludeVectors(options?.IncludeVectors ?? false);
         var result = Run("Get", session =>
@@ -27,6 +28,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
     /// <inheritdoc />
     public override async IAsyncEnumerable<TRecord> GetAsync(IEnumerable<TKey> keys, RecordRetrievalOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(keys);
         var json = KeysToJson(keys);
         if (json is null)
@@ -52,6 +54,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
     /// <inheritdoc />
     public override Task DeleteAsync(TKey key, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(key);
         Run("Delete", session =>
         {
@@ -66,6 +69,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
     /// <inheritdoc />
     public override Task DeleteAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(keys);
         var json = KeysToJson(keys);
         if (json is not null)
@@ -84,6 +88,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
     /// <inheritdoc />
     public override Task UpsertAsync(TRecord record, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(record);
         return UpsertAsync([record], cancellationToken);
     }
@@ -98,6 +103,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
     /// <returns>A task that completes when the records are stored.</returns>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(records);
         var list = records as IReadOnlyList<TRecord> ?? records.ToList();
         if (list.Count == 0)

@@ -29,6 +29,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
         TInput searchValue, int top, VectorSearchOptions<TRecord>? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(searchValue);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         options ??= DefaultSearchOptions;
         ArgumentOutOfRangeException.ThrowIfNegative(options.Skip, nameof(options.Skip));
@@ -83,6 +84,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
         where TInput : notnull
     {
         ArgumentNullException.ThrowIfNull(searchValue);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(keywords);
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         options ??= DefaultHybridOptions;
@@ -156,6 +158,7 @@ public partial class DiskAnnCollection<TKey, TRecord>
         Expression<Func<TRecord, bool>> filter, int top, FilteredRecordRetrievalOptions<TRecord>? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        cancellationToken.ThrowIfCancellationRequested();
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         options ??= new FilteredRecordRetrievalOptions<TRecord>();
         ArgumentOutOfRangeException.ThrowIfNegative(options.Skip, nameof(options.Skip));

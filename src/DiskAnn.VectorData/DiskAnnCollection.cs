@@ -78,6 +78,7 @@ public partial class DiskAnnCollection<TKey, TRecord> : VectorStoreCollection<TK
     /// <returns>A task that completes when the collection exists.</returns>
     public override Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Run("EnsureCollectionExists", session =>
         {
             session.Begin();
@@ -95,6 +96,7 @@ public partial class DiskAnnCollection<TKey, TRecord> : VectorStoreCollection<TK
     /// <inheritdoc />
     public override Task EnsureCollectionDeletedAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Run("EnsureCollectionDeleted", session =>
         {
             DropCollection(session, Name);
