@@ -48,6 +48,12 @@ internal sealed class CollectionSchema
                 && !IsReservedInIndex(p.StorageName))
             .Take(DiskAnnLimits.MaxFilterColumns)
             .ToList();
+        foreach (var vector in vectors.Where(v => !v.Flat))
+        {
+            vector.UpsertSql = UpsertIndexSql(vector.IndexTable!);
+            vector.DeleteSql = $"DELETE FROM {vector.IndexTable} WHERE rowid = @r";
+        }
+
         FullTextColumns = model.DataProperties.Where(p => p.IsFullTextIndexed && (Nullable.GetUnderlyingType(p.Type) ?? p.Type) == typeof(string)).ToList();
         FtsTable = FullTextColumns.Count > 0 ? Sql.Quote($"{name}__fts") : null;
         SelectColumns = BuildSelectColumns(includeVectors: false);
@@ -75,6 +81,9 @@ internal sealed class CollectionSchema
     public IReadOnlyList<DataPropertyModel> FilterColumns { get; }
 
     public IReadOnlyList<DataPropertyModel> FullTextColumns { get; }
+
+    private string? _upsertDataSql;
+    private IReadOnlyList<PropertyModel>? _writtenProperties;
 
     public string? FtsTable { get; }
 
@@ -198,28 +207,27 @@ internal sealed class CollectionSchema
     }
 
     /// <summary>Insert or update the data row, returning its rowid. Parameters @p0.. in the order of <see cref="WrittenProperties"/>.</summary>
-    public string UpsertDataSql()
+    public string UpsertDataSql => _upsertDataSql ??= BuildUpsertDataSql();
+
+    /// <summary>The properties the data table stores, key first.</summary>
+    public IReadOnlyList<PropertyModel> WrittenProperties => _writtenProperties ??= [Model.KeyProperty, .. Model.DataProperties, .. Vectors.Where(v => v.Flat).Select(v => v.Property)];
+
+    private string BuildUpsertDataSql()
     {
-        var written = WrittenProperties();
+        var written = WrittenProperties;
         var columns = string.Join(", ", written.Select(p => Sql.Quote(p.StorageName)));
         var values = string.Join(", ", written.Select((_, i) => "@p" + i));
         var set = string.Join(", ", written.Select(p => $"{Sql.Quote(p.StorageName)} = excluded.{Sql.Quote(p.StorageName)}"));
         return $"INSERT INTO {DataTable} ({columns}) VALUES ({values}) ON CONFLICT({KeyColumn}) DO UPDATE SET {set} RETURNING {RowIdColumn}";
     }
 
-    /// <summary>The properties the data table stores, key first.</summary>
-    public IReadOnlyList<PropertyModel> WrittenProperties()
-        => [Model.KeyProperty, .. Model.DataProperties, .. Vectors.Where(v => v.Flat).Select(v => v.Property)];
-
     /// <summary>Insert or replace the index row of a vector: @r the rowid, @v the vector, @f0.. the filter columns.</summary>
-    public string UpsertIndexSql(VectorColumn vector)
+    private string UpsertIndexSql(string indexTable)
     {
         var columns = string.Concat(FilterColumns.Select(c => ", " + Sql.Quote(c.StorageName)));
         var values = string.Concat(FilterColumns.Select((_, i) => ", @f" + i));
-        return $"INSERT OR REPLACE INTO {vector.IndexTable} (rowid, vector{columns}) VALUES (@r, @v{values})";
+        return $"INSERT OR REPLACE INTO {indexTable} (rowid, vector{columns}) VALUES (@r, @v{values})";
     }
-
-    public string DeleteIndexRowSql(VectorColumn vector) => $"DELETE FROM {vector.IndexTable} WHERE rowid = @r";
 
     /// <summary>Rows whose key is in @keys, a JSON array: one statement (prepared once) for any number of keys.</summary>
     public string KeysInJson => $"{KeyColumn} IN (SELECT value FROM json_each(@keys))";

@@ -121,8 +121,8 @@ public partial class DiskAnnCollection<TKey, TRecord>
         Run("Upsert", session =>
         {
             session.Begin();
-            var written = _schema.WrittenProperties();
-            var data = session.Command(_schema.UpsertDataSql());
+            var written = _schema.WrittenProperties;
+            var data = session.Command(_schema.UpsertDataSql);
             for (var i = 0; i < list.Count; i++)
             {
                 var record = list[i] ?? throw new ArgumentException("A record in the batch is null.", nameof(records));
@@ -151,13 +151,13 @@ public partial class DiskAnnCollection<TKey, TRecord>
 
                     if (vectors[v][i] is not { } vector)
                     {
-                        var delete = session.Command(_schema.DeleteIndexRowSql(column));
+                        var delete = session.Command(column.DeleteSql!);
                         delete.Bind("@r", rowId);
                         delete.ExecuteNonQuery();
                         continue;
                     }
 
-                    var index = session.Command(_schema.UpsertIndexSql(column));
+                    var index = session.Command(column.UpsertSql!);
                     index.Bind("@r", rowId);
                     index.Bind("@v", VectorBlob.ToBlob(vector.Span));
                     for (var f = 0; f < _schema.FilterColumns.Count; f++)
