@@ -84,9 +84,13 @@ else
 }
 
 var hybrid = (IKeywordHybridSearchable<Package>)packages;
+// Words too common in package descriptions to say anything as keywords (any keyword matches).
+HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase) { "what", "with", "from", "that", "this", "using", "into", "your", "tool", "tools" };
 foreach (var query in queries)
 {
-    var keywords = (keywordText ?? query).Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => keywordText is not null || w.Length >= 4).ToList();
+    var keywords = (keywordText ?? query).Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        .Where(w => keywordText is not null || (w.Length >= 4 && !StopWords.Contains(w)))
+        .ToList();
 
     sw.Restart();
     var byMeaning = await packages.SearchAsync(query, k).ToListAsync();
