@@ -121,14 +121,7 @@ public sealed class CrudTests : IDisposable
         var all = Data.Hotels(20);
         await hotels.UpsertAsync(all);
 
-        using (var connection = new SqliteConnection(_db.ConnectionString))
-        {
-            connection.Open();
-            connection.LoadDiskAnn();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE hotels SET Lang = 'zz', Description = 'renamed' WHERE Id = 3; DELETE FROM hotels WHERE Id = 4;";
-            command.ExecuteNonQuery();
-        }
+        _db.Execute("UPDATE hotels SET Lang = 'zz', Description = 'renamed' WHERE Id = 3; DELETE FROM hotels WHERE Id = 4;");
 
         var hit = await hotels.SearchAsync(all[2].Embedding!.Value, 1, new() { Filter = h => h.Lang == "zz" }).SingleAsync();
         Assert.Equal(3, hit.Record.Id);

@@ -117,14 +117,7 @@ public sealed class KeyAndDistanceTests : IDisposable
         await collection.EnsureCollectionExistsAsync();
         await collection.UpsertAsync(Enumerable.Range(1, 50).Select(i => new StringRecord { Key = "k" + i, Name = "x", Vector = new Embedding<float>(Vector(i)) }));
         await collection.DeleteAsync(Enumerable.Range(1, 25).Select(i => "k" + i));
-        using (var connection = new SqliteConnection(_db.ConnectionString))
-        {
-            connection.Open();
-            connection.LoadDiskAnn();
-            using var vacuum = connection.CreateCommand();
-            vacuum.CommandText = "VACUUM";
-            vacuum.ExecuteNonQuery();
-        }
+        _db.Execute("VACUUM");
 
         for (var i = 26; i <= 50; i += 6)
         {

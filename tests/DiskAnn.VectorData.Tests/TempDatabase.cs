@@ -15,6 +15,17 @@ public sealed class TempDatabase : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Runs plain SQL on a connection of its own, with the module loaded (as an application beside the store would).</summary>
+    public void Execute(string sql)
+    {
+        using var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        connection.LoadDiskAnn();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
