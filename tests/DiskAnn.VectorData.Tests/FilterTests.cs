@@ -129,6 +129,21 @@ public sealed class FilterTests : IClassFixture<FilterTests.Fixture>
     }
 
     [Fact]
+    public async Task Hybrid_search_answers_alike_over_the_index_and_the_flat_scan_with_the_filter_on_both_legs()
+    {
+        // The index search is exhaustive here, so both vector legs rank the same records the same way.
+        Expression<Func<Hotel, bool>> filter = h => h.Rating >= 3 || h.Lang == "de";
+        var passes = filter.Compile();
+        var options = new HybridSearchOptions<Hotel> { Filter = filter };
+        var indexed = await ((IKeywordHybridSearchable<Hotel>)_fixture.Indexed).HybridSearchAsync(_fixture.Query, ["quiet", "river"], 15, options).ToListAsync();
+        var flat = await ((IKeywordHybridSearchable<Hotel>)_fixture.Flat).HybridSearchAsync(_fixture.Query, ["quiet", "river"], 15, options).ToListAsync();
+        Assert.Equal(15, indexed.Count);
+        Assert.Equal(indexed.Select(r => (r.Record.Id, Math.Round(r.Score!.Value, 9))), flat.Select(r => (r.Record.Id, Math.Round(r.Score!.Value, 9))));
+        Assert.All(indexed, r => Assert.True(passes(r.Record)));
+        Assert.Contains(indexed, r => r.Record.Description.Contains("quiet") || r.Record.Description.Contains("river"));
+    }
+
+    [Fact]
     public async Task A_filtered_search_returns_k_results_when_k_records_pass()
     {
         // Only a few records pass and they are far from the query: a filter applied after the search would lose them.
