@@ -277,6 +277,7 @@ public class DiskAnnSqlGenerationTests
                 "DROP TRIGGER IF EXISTS \"docs_idx_replaced_after_update\";",
                 "DROP TABLE IF EXISTS \"docs_idx_replaced\";",
                 "DROP TABLE IF EXISTS \"docs_idx\";",
+                "DROP TABLE IF EXISTS \"docs_idx_keys\";",
             ],
             sql[5..]);
     }

@@ -1,0 +1,176 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace EFCore.DiskAnn.Tests.EFCore;
+
+/// <summary>Keys that are not integers: the model, the KNN SQL and the schema SQL of the key map, as baselines.</summary>
+public class DiskAnnKeySqlTests
+{
+    private static string Normalize(string sql)
+        => string.Join("\n", sql.Replace("\r\n", "\n").Trim().Split('\n').Select(l => l.TrimEnd()));
+
+    [Fact]
+    public void Only_a_key_that_is_not_an_integer_has_a_key_map()
+    {
+        using var db = new KeyedPagesContext();
+        var model = db.GetService<IDesignTimeModel>().Model.GetRelationalModel();
+        Assert.Equal(true, model.FindTable("GuidPages", null)!.Indexes.Single()[DiskAnnAnnotationNames.KeyMap]);
+        Assert.Equal(true, model.FindTable("CodedPages", null)!.Indexes.Single(i => i.GetDiskAnnOptions() is not null)[DiskAnnAnnotationNames.KeyMap]);
+        Assert.Equal("Code", model.FindTable("CodedPages", null)!.Indexes.Single(i => i.GetDiskAnnOptions() is not null)[DiskAnnAnnotationNames.KeyColumn]);
+
+        using var pages = new PagesContext();
+        var index = pages.GetService<IDesignTimeModel>().Model.GetRelationalModel().FindTable("Pages", null)!.Indexes.Single();
+        Assert.Null(index.FindAnnotation(DiskAnnAnnotationNames.KeyMap));
+    }
+
+    [Fact]
+    public void KNN_query_SQL_of_a_Guid_key_maps_the_rowids_to_keys_and_the_filter_to_rowids()
+    {
+        using var db = new KeyedPagesContext();
+        var query = new float[2];
+        var sql = db.GuidPages
+            .Where(p => p.Title.StartsWith("a"))
+            .OrderBy(p => EF.Functions.VectorDistance(p.Embedding, query))
+            .Take(10)
+            .Select(p => p.Title)
+            .ToQueryString();
+
+        Assert.Equal(
+            Normalize(
+                """
+                .param set @query X'0000000000000000'
+                .param set @p 10
+
+                SELECT "g"."Title"
+                FROM (
+                    SELECT (SELECT "IX_GuidPages_Embedding_keys"."key" FROM "IX_GuidPages_Embedding_keys" WHERE "IX_GuidPages_Embedding_keys"."id" = "IX_GuidPages_Embedding".rowid) AS "key", distance
+                    FROM "IX_GuidPages_Embedding"
+                    WHERE vector MATCH @query AND k = @p AND rowid IN (
+                        SELECT "IX_GuidPages_Embedding_keys"."id" FROM "IX_GuidPages_Embedding_keys" WHERE "IX_GuidPages_Embedding_keys"."key" IN (
+                            SELECT "g0"."Id"
+                            FROM "GuidPages" AS "g0"
+                            WHERE "g0"."Title" LIKE 'a%'
+                        )
+                    )
+                ) AS "k"
+                CROSS JOIN "GuidPages" AS "g"
+                WHERE "g"."Id" = "k"."key"
+                ORDER BY "k"."distance"
+                LIMIT +@p
+                """),
+            Normalize(sql));
+    }
+
+    [Fact]
+    public void KNN_query_SQL_of_a_converted_key_projection_reads_the_search_alone()
+    {
+        using var db = new KeyedPagesContext();
+        var query = new float[2];
+        var sql = db.CodedPages
+            .OrderBy(p => EF.Functions.VectorDistance(p.Embedding, query))
+            .Take(10)
+            .Select(p => p.Code)
+            .ToQueryString();
+
+        Assert.Equal(
+            Normalize(
+                """
+                .param set @query X'0000000000000000'
+                .param set @p 10
+
+                SELECT "k"."key" AS "Code"
+                FROM (
+                    SELECT (SELECT "IX_CodedPages_Embedding_keys"."key" FROM "IX_CodedPages_Embedding_keys" WHERE "IX_CodedPages_Embedding_keys"."id" = "IX_CodedPages_Embedding".rowid) AS "key", distance
+                    FROM "IX_CodedPages_Embedding"
+                    WHERE vector MATCH @query AND k = @p
+                ) AS "k"
+                ORDER BY "k"."distance"
+                LIMIT +@p
+                """),
+            Normalize(sql));
+    }
+
+    [Fact]
+    public void Create_script_of_a_Guid_key_creates_and_fills_the_key_map_which_the_triggers_keep()
+    {
+        using var db = new KeyedPagesContext();
+        var script = Normalize(db.Database.GenerateCreateScript());
+        Assert.Contains(
+            Normalize(
+                """
+                CREATE VIRTUAL TABLE "IX_GuidPages_Embedding" USING diskann(dimension=2, metric=l2);
+
+
+                CREATE TABLE IF NOT EXISTS "IX_GuidPages_Embedding_keys" ("id" INTEGER PRIMARY KEY, "key" NOT NULL UNIQUE);
+
+
+                INSERT INTO "IX_GuidPages_Embedding_keys"("key")
+                SELECT "Id"
+                FROM "GuidPages"
+                WHERE "Embedding" IS NOT NULL;
+
+
+                INSERT INTO "IX_GuidPages_Embedding"(rowid, vector)
+                SELECT "IX_GuidPages_Embedding_keys"."id", "GuidPages"."Embedding"
+                FROM "GuidPages"
+                JOIN "IX_GuidPages_Embedding_keys" ON "IX_GuidPages_Embedding_keys"."key" = "GuidPages"."Id"
+                WHERE "GuidPages"."Embedding" IS NOT NULL;
+                """),
+            script);
+        Assert.Contains(
+            Normalize(
+                """
+                CREATE TRIGGER "IX_GuidPages_Embedding_delete" AFTER DELETE ON "GuidPages"
+                WHEN old."Embedding" IS NOT NULL
+                BEGIN
+                    DELETE FROM "IX_GuidPages_Embedding" WHERE rowid = (SELECT "IX_GuidPages_Embedding_keys"."id" FROM "IX_GuidPages_Embedding_keys" WHERE "IX_GuidPages_Embedding_keys"."key" = old."Id");
+                    DELETE FROM "IX_GuidPages_Embedding_keys" WHERE "IX_GuidPages_Embedding_keys"."key" = old."Id";
+                END;
+                """),
+            script);
+        Assert.Contains(
+            "    INSERT INTO \"IX_GuidPages_Embedding_keys\"(\"key\") SELECT new.\"Id\"\n"
+            + "        WHERE new.\"Embedding\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"IX_GuidPages_Embedding_keys\" WHERE \"IX_GuidPages_Embedding_keys\".\"key\" = new.\"Id\");",
+            script);
+
+        // A REPLACE through the unique title notes the keys it deletes as the table stores them (a TEXT key has no INTEGER affinity).
+        Assert.Contains("CREATE TABLE IF NOT EXISTS \"IX_CodedPages_Embedding_replaced\" (\"key\");", script);
+        Assert.Contains("DELETE FROM \"IX_CodedPages_Embedding_keys\" WHERE \"IX_CodedPages_Embedding_keys\".\"key\" IN (", script);
+    }
+
+    [Fact]
+    public void Hand_written_CreateDiskAnnIndex_takes_the_key_map_from_its_argument_or_the_model()
+    {
+        using var db = new KeyedPagesContext();
+        var generator = db.GetService<IMigrationsSqlGenerator>();
+        var told = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        told.CreateDiskAnnIndex("docs_idx", "Docs", "Vector", 2, keyColumn: "Slug", keyMap: true);
+        var sql = generator.Generate(told.Operations).Select(c => Normalize(c.CommandText)).ToList();
+        Assert.Equal("CREATE TABLE IF NOT EXISTS \"docs_idx_keys\" (\"id\" INTEGER PRIMARY KEY, \"key\" NOT NULL UNIQUE);", sql[1]);
+        Assert.Equal("INSERT INTO \"docs_idx_keys\"(\"key\")\nSELECT \"Slug\"\nFROM \"Docs\"\nWHERE \"Vector\" IS NOT NULL;", sql[2]);
+
+        // Without the argument, applied with a model whose table has a Guid key.
+        var model = db.GetService<IDesignTimeModel>().Model;
+        var untold = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        untold.CreateDiskAnnIndex("guid_idx", "GuidPages", "Embedding", 2);
+        sql = generator.Generate(untold.Operations, model).Select(c => Normalize(c.CommandText)).ToList();
+        Assert.Equal("CREATE TABLE IF NOT EXISTS \"guid_idx_keys\" (\"id\" INTEGER PRIMARY KEY, \"key\" NOT NULL UNIQUE);", sql[1]);
+
+        // An integer key has none.
+        var integer = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        integer.CreateDiskAnnIndex("int_idx", "Docs", "Vector", 2);
+        sql = generator.Generate(integer.Operations).Select(c => Normalize(c.CommandText)).ToList();
+        Assert.DoesNotContain(sql, s => s.Contains("_keys", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_key_with_a_collation_other_than_BINARY_is_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(
+            () => new KeyedPagesContext(b => b.Entity<CodedPage>().Property(p => p.Code).UseCollation("NOCASE")).Model);
+        Assert.Contains("the key 'Code' of 'CodedPage' has the collation NOCASE", error.Message);
+        Assert.Contains("Remove UseCollation from the key", error.Message);
+    }
+}
