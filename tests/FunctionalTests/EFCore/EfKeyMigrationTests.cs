@@ -1,0 +1,141 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace FunctionalTests.EFCore;
+
+/// <summary>
+/// A Guid key and a key converted to a string through migrations (the differ's operations between model versions, run
+/// through the plugin's SQL generator): the index is added to tables that have rows, its triggers change, its options
+/// change, it is removed, and each step is reverted; KNN answers are checked against an exact computation after each.
+/// </summary>
+public sealed class EfKeyMigrationTests : IDisposable
+{
+    private readonly EfTestDatabase _database = new();
+    private readonly Random _random = new(21);
+
+    public void Dispose() => _database.Dispose();
+
+    private KeyedArticlesContext Context(int version) => new(_database.ConnectionString, version);
+
+    private float[] Vector() => [.. Enumerable.Range(0, 3).Select(_ => (float)(_random.NextDouble() * 2 - 1))];
+
+    private static List<string> Schema(DbContext db, string type)
+        => db.Database.SqlQuery<string>($"SELECT name AS \"Value\" FROM sqlite_master WHERE type = {type} ORDER BY name").ToList();
+
+    private void AddRows(KeyedArticlesContext db, int from, int count)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            db.Add(new GuidArticle { Title = "g" + i, Slug = "g" + i, Embedding = i % 7 == 0 ? null : Vector() });
+            db.Add(new CodedArticle { Code = new Handle("c" + i), Title = "c" + i, Slug = "c" + i, Embedding = i % 7 == 0 ? null : Vector() });
+        }
+
+        db.SaveChanges();
+        db.ChangeTracker.Clear();
+    }
+
+    /// <summary>The KNN answers of both entities have the exact nearest distances, and the index holds every row with a vector.</summary>
+    private void AssertKnn<T>(KeyedArticlesContext db, string index)
+        where T : class
+    {
+        var rows = db.Set<T>().AsNoTracking()
+            .Where(a => EF.Property<float[]?>(a, "Embedding") != null)
+            .Select(a => EF.Property<float[]>(a, "Embedding"))
+            .ToList();
+        for (var q = 0; q < 3; q++)
+        {
+            var query = Vector();
+            var expected = rows.Select(r => DocsData.L2(r, query)).Order().Take(5).ToList();
+            var found = db.Set<T>().OrderBy(a => EF.Functions.VectorDistance(EF.Property<float[]>(a, "Embedding"), query)).Take(5)
+                .Select(a => EF.Property<float[]>(a, "Embedding")).ToList();
+            var distances = found.Select(f => DocsData.L2(f, query)).ToList();
+            Assert.True(
+                expected.Count == distances.Count && expected.Zip(distances).All(p => Math.Abs(p.First - p.Second) < 1e-5),
+                $"{typeof(T).Name}: expected {string.Join(", ", expected.Select(d => d.ToString("F5", CultureInfo.InvariantCulture)))}; got {string.Join(", ", distances.Select(d => d.ToString("F5", CultureInfo.InvariantCulture)))}");
+        }
+
+        Assert.Equal(rows.Count, EfKeysTests.Count(db, index));
+        Assert.Equal(rows.Count, EfKeysTests.Count(db, index + "_keys"));
+    }
+
+    private void AssertBoth(KeyedArticlesContext db)
+    {
+        AssertKnn<GuidArticle>(db, "IX_GuidArticle_Embedding");
+        AssertKnn<CodedArticle>(db, "IX_CodedArticle_Embedding");
+    }
+
+    /// <summary>The SQL of the migration from <paramref name="from" />'s model to <paramref name="to" />'s.</summary>
+    private static List<string> Commands(DbContext runner, DbContext from, DbContext to)
+    {
+        var source = from.GetService<IDesignTimeModel>().Model;
+        var target = to.GetService<IDesignTimeModel>().Model;
+        var operations = runner.GetService<IMigrationsModelDiffer>().GetDifferences(source.GetRelationalModel(), target.GetRelationalModel());
+        return runner.GetService<IMigrationsSqlGenerator>().Generate(operations, target).Select(c => c.CommandText).ToList();
+    }
+
+    [Fact]
+    public void Guid_and_converted_keys_through_migrations_add_change_and_remove_the_index()
+    {
+        using var v0 = Context(0);
+        using var v1 = Context(1);
+        using var v2 = Context(2);
+        using var v3 = Context(3);
+        using var v4 = Context(4);
+
+        // Tables with rows, no index yet.
+        EfMigrationTests.Migrate(v0, null, v0);
+        AddRows(v0, 1, 40);
+
+        // The index is added: created, its key map filled from the rows already there.
+        EfMigrationTests.Migrate(v1, v0, v1);
+        Assert.Contains("IX_GuidArticle_Embedding_keys", Schema(v1, "table"));
+        Assert.Contains("IX_CodedArticle_Embedding_keys", Schema(v1, "table"));
+        AssertBoth(v1);
+        AddRows(v1, 100, 20);
+        AssertBoth(v1);
+
+        // A unique slug: only the triggers change (the graph is kept), and a REPLACE through the slug is followed.
+        var graphBefore = EfKeysTests.Count(v1, "IX_GuidArticle_Embedding_keys");
+        var commands = Commands(v2, v1, v2);
+        Assert.DoesNotContain(commands, c => c.Contains("VIRTUAL TABLE", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.StartsWith("DELETE FROM \"IX_GuidArticle_Embedding_keys\"", StringComparison.Ordinal));
+        EfMigrationTests.Migrate(v2, v1, v2);
+        Assert.Contains("IX_GuidArticle_Embedding_replaced_before_insert", Schema(v2, "trigger"));
+        Assert.Equal(graphBefore, EfKeysTests.Count(v2, "IX_GuidArticle_Embedding_keys"));
+        v2.Database.ExecuteSqlRaw(
+            "INSERT OR REPLACE INTO \"GuidArticle\" (\"Id\", \"Title\", \"Slug\", \"Embedding\") VALUES ('00000000-0000-0000-0000-0000000000AA', 'replacing', 'g2', vector_from_json('[0.5, 0.5, 0.5]'))");
+        v2.Database.ExecuteSqlRaw(
+            "INSERT OR REPLACE INTO \"CodedArticle\" (\"Code\", \"Title\", \"Slug\", \"Embedding\") VALUES ('new', 'replacing', 'c3', vector_from_json('[0.5, 0.5, 0.5]'))");
+        Assert.False(v2.Set<GuidArticle>().Any(a => a.Title == "g2"));
+        Assert.False(v2.Set<CodedArticle>().Any(a => a.Title == "c3"));
+        AssertBoth(v2);
+
+        // Other options: the index and its key map are built again from the rows.
+        EfMigrationTests.Migrate(v3, v2, v3);
+        Assert.Contains("max_degree=16", EfMigrationTests.TableSql(v3, "IX_GuidArticle_Embedding"));
+        AssertBoth(v3);
+        AddRows(v3, 200, 10);
+        AssertBoth(v3);
+
+        // Removed: the index, its key map and its triggers go; the rows stay.
+        EfMigrationTests.Migrate(v4, v3, v4);
+        Assert.DoesNotContain(Schema(v4, "table"), t => t.StartsWith("IX_", StringComparison.Ordinal));
+        Assert.Empty(Schema(v4, "trigger"));
+        Assert.Equal(70, v4.Set<GuidArticle>().Count());
+        AddRows(v4, 300, 5);
+
+        // Down: back with the rows written meanwhile, then to the model without the index, then to nothing.
+        EfMigrationTests.Migrate(v3, v4, v3);
+        AssertBoth(v3);
+        EfMigrationTests.Migrate(v1, v3, v1);
+        AssertBoth(v1);
+        EfMigrationTests.Migrate(v0, v1, v0);
+        Assert.DoesNotContain(Schema(v0, "table"), t => t.StartsWith("IX_", StringComparison.Ordinal));
+        Assert.Empty(Schema(v0, "trigger"));
+        EfMigrationTests.Migrate(v0, v0, null);
+        Assert.DoesNotContain(Schema(v0, "table"), t => !t.StartsWith("sqlite_", StringComparison.Ordinal));
+    }
+}

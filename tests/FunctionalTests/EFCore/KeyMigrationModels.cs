@@ -1,0 +1,62 @@
+using DiskAnn;
+using Microsoft.EntityFrameworkCore;
+
+namespace FunctionalTests.EFCore;
+
+public class GuidArticle
+{
+    public Guid Id { get; set; }
+    public string Title { get; set; } = "";
+    public string? Slug { get; set; }
+    public float[]? Embedding { get; set; }
+}
+
+public class CodedArticle
+{
+    public Handle Code { get; set; }
+    public string Title { get; set; } = "";
+    public string? Slug { get; set; }
+    public float[]? Embedding { get; set; }
+}
+
+/// <summary>
+/// Successive versions of a model with a Guid key and a key converted to a string: 0 without an index, 1 with an L2 index,
+/// 2 with a unique slug as well (only the triggers change), 3 with other index options (a rebuild), 4 without the index again.
+/// </summary>
+public class KeyedArticlesContext(string connectionString, int version) : DbContext
+{
+    public int Version => version;
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+        => optionsBuilder.UseSqlite(connectionString, o => o.UseDiskAnn())
+            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, VersionCacheKeyFactory>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<CodedArticle>().HasKey(a => a.Code);
+        modelBuilder.Entity<CodedArticle>().Property(a => a.Code).HasConversion(c => c.Value, v => new Handle(v));
+        var guid = modelBuilder.Entity<GuidArticle>();
+        var coded = modelBuilder.Entity<CodedArticle>();
+        if (version >= 2)
+        {
+            guid.HasIndex(a => a.Slug).IsUnique();
+            coded.HasIndex(a => a.Slug).IsUnique();
+        }
+
+        if (version is >= 1 and <= 3)
+        {
+            var guidIndex = guid.HasDiskAnnIndex(a => a.Embedding, 3).HasMetric(DiskAnnMetric.L2);
+            var codedIndex = coded.HasDiskAnnIndex(a => a.Embedding, 3).HasMetric(DiskAnnMetric.L2);
+            if (version == 3)
+            {
+                guidIndex.HasMaxDegree(16);
+                codedIndex.HasMaxDegree(16);
+            }
+        }
+    }
+
+    private sealed class VersionCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
+    {
+        public object Create(DbContext context, bool designTime) => (context.GetType(), ((KeyedArticlesContext)context).Version, designTime);
+    }
+}
