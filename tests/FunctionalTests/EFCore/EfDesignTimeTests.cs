@@ -155,12 +155,22 @@ public sealed class EfDesignTimeTests : IDisposable
     [Fact]
     public void Migrations_add_creates_alters_renames_and_drops_the_index_and_Down_reverts_each_step()
     {
-        // 1. The first migration: the table, and the index with its options as annotations.
+        // 1. The first migration: the table, and the index as the plugin's own operation (with the usings it needs).
         var (up, down) = AddAndApply(1, "M1Create");
-        Assert.Contains("migrationBuilder.CreateIndex(", up);
-        Assert.Contains("name: \"IX_Docs_Embedding\"", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"cosine\")", up);
+        Assert.Contains(
+            string.Join(
+                "\n",
+                "            migrationBuilder.CreateDiskAnnIndex(",
+                "                name: \"IX_Docs_Embedding\",",
+                "                table: \"Docs\",",
+                "                column: \"Embedding\",",
+                "                dimension: 3,",
+                "                metric: DiskAnnMetric.Cosine,",
+                "                keyColumn: \"Id\");"),
+            up.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("migrationBuilder.CreateIndex(", up);
+        Assert.DoesNotContain(".Annotation(\"DiskAnn:", up);
+        Assert.StartsWith("using DiskAnn;\nusing Microsoft.EntityFrameworkCore;\nusing Microsoft.EntityFrameworkCore.Metadata;\nusing Microsoft.EntityFrameworkCore.Migrations;\n", up.TrimStart('\uFEFF').ReplaceLineEndings("\n"));
         Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_Docs_Embedding\")", down);
         using (var db = Context(1))
         {
@@ -177,8 +187,8 @@ public sealed class EfDesignTimeTests : IDisposable
         // 2. New options: the index is dropped and created again (and refilled from the table).
         (up, _) = AddAndApply(2, "M2Options");
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"l2\")", up);
-        Assert.Contains(".Annotation(\"DiskAnn:MaxDegree\", 16)", up);
+        Assert.Contains("metric: DiskAnnMetric.L2,", up);
+        Assert.Contains("maxDegree: 16", up);
         using (var db = Context(2))
         {
             AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=l2, max_degree=16)");
@@ -220,7 +230,8 @@ public sealed class EfDesignTimeTests : IDisposable
         // 5. The entity is dropped: its table, index and triggers go.
         (up, down) = AddAndApply(5, "M5DropEntity");
         Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_Papers_Vector\")", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", down);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", down);
+        Assert.Contains("dimension: 3,", down);
         using (var db = Context(5))
         {
             Assert.Empty(UserTables(db));
@@ -265,7 +276,7 @@ public sealed class EfDesignTimeTests : IDisposable
         Assert.Contains("migrationBuilder.DropIndex(", up);
         Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", up);
         Assert.Contains("migrationBuilder.DropColumn(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"cosine\")", down);
+        Assert.Contains("metric: DiskAnnMetric.Cosine,", down);
         using (var db = Context(6))
         {
             Assert.Null(TableSql(db, "IX_Docs_Embedding"));
@@ -315,9 +326,9 @@ public sealed class EfDesignTimeTests : IDisposable
         // compiled snapshot has no pending change); Migrate() drops the index and builds it again, refilled.
         var (up, down) = AddAndApply(7, "M2Int8");
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Quantization\", \"int8\")", up);
-        Assert.Contains(".Annotation(\"DiskAnn:CacheSizeMb\", 1)", up);
-        Assert.Contains("migrationBuilder.CreateIndex(", down);
+        Assert.Contains("quantization: DiskAnnQuantization.Int8,", up);
+        Assert.Contains("cacheSizeMb: 1", up);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", down);
         using (var db = Context(7))
         {
             AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine, quantization=int8, cache_size_mb=1)");
@@ -352,8 +363,8 @@ public sealed class EfDesignTimeTests : IDisposable
         var (up, down) = AddAndApply(9, "M2IncludeTitle");
         Assert.Contains(".HasAnnotation(\"DiskAnn:IncludeProperties\", new[] { \"Title\" })", _snapshot);
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:FilterColumns\", \"\\\"Title\\\" TEXT\")", up);
-        Assert.Contains("migrationBuilder.CreateIndex(", down);
+        Assert.Contains("filterColumns: new[] { new DiskAnnFilterColumn(\"Title\", DiskAnnFilterType.Text) }", up);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", down);
         using (var db = Context(9))
         {
             AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine, \"Title\" TEXT)");
@@ -418,7 +429,7 @@ public sealed class EfDesignTimeTests : IDisposable
         // replaces the triggers (no rebuild) and repairs what the old ones missed.
         var (up, _) = AddAndApply(1, "M2Triggers");
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Triggers\", 2)", up);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", up);
         using (var db = Context(1))
         {
             var script = db.GetService<IMigrator>().GenerateScript(_migrationIds[0], _migrationIds[1]);
@@ -446,7 +457,7 @@ public sealed class EfDesignTimeTests : IDisposable
 
         var (up, down) = AddAndApply(8, "M2UniqueTitle");
         Assert.Contains("unique: true", up);
-        Assert.Contains(".Annotation(\"DiskAnn:UniqueKeys\", \"\\\"Title\\\"\")", up);
+        Assert.Contains("uniqueKeys: new[] { new[] { \"Title\" } }", up);
         Assert.Contains("migrationBuilder.DropIndex(", down);
         using (var db = Context(8))
         {
