@@ -478,6 +478,87 @@ public sealed class EfDesignTimeTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_Guid_keyed_index_with_every_option_is_scaffolded_as_one_CreateDiskAnnIndex_call_that_round_trips()
+    {
+        // The call carries every option, the unique keys, the filter columns and the key map; AddAndApply compiled it with
+        // the snapshot (no pending change) and applied it with Migrate().
+        var (up, down) = AddAndApply(10, "M1GuidDocs");
+        Assert.Contains(
+            string.Join(
+                "\n",
+                "            migrationBuilder.CreateDiskAnnIndex(",
+                "                name: \"IX_GuidDocs_Embedding\",",
+                "                table: \"GuidDocs\",",
+                "                column: \"Embedding\",",
+                "                dimension: 3,",
+                "                metric: DiskAnnMetric.L2,",
+                "                keyColumn: \"Id\",",
+                "                maxDegree: 24,",
+                "                buildSearchListSize: 80,",
+                "                alpha: 1.25,",
+                "                searchListSize: 90,",
+                "                uniqueKeys: new[] { new[] { \"Slug\" } },",
+                "                filterColumns: new[] { new DiskAnnFilterColumn(\"Title\", DiskAnnFilterType.Text) },",
+                "                keyMap: true);"),
+            up.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain(".Annotation(\"DiskAnn:", up);
+        Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_GuidDocs_Embedding\")", down);
+
+        using (var db = Context(10))
+        {
+            Assert.Contains("USING diskann(dimension=3, metric=l2, max_degree=24, build_search_list_size=80, alpha=1.25, search_list_size=90, \"Title\" TEXT)", TableSql(db, "IX_GuidDocs_Embedding"));
+            Assert.NotNull(TableSql(db, "IX_GuidDocs_Embedding_keys"));
+            var docs = new[]
+            {
+                new LibraryGuidDoc { Title = "x", Slug = "a", Embedding = [1, 0, 0] },
+                new LibraryGuidDoc { Title = "y", Slug = "b", Embedding = [0, 1, 0] },
+                new LibraryGuidDoc { Title = "x", Slug = "c", Embedding = [0, 0, 1] },
+            };
+            db.AddRange(docs);
+            db.SaveChanges();
+            var query = new float[] { 0.1f, 0.9f, 0.2f };
+            _sql.Clear();
+            var hits = db.Set<LibraryGuidDoc>().OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(3).Select(d => d.Id).ToList();
+            Assert.Contains("vector MATCH", _sql.Last);
+            Assert.Equal([docs[1].Id, docs[2].Id, docs[0].Id], hits);
+            var filtered = db.Set<LibraryGuidDoc>().Where(d => d.Title == "x")
+                .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(3).Select(d => d.Id).ToList();
+            Assert.Equal([docs[2].Id, docs[0].Id], filtered);
+
+            // Down: the index, its key map and its triggers go with the table.
+            db.GetService<IMigrator>().Migrate(Migration.InitialDatabase);
+            Assert.Empty(UserTables(db));
+            Assert.Empty(Schema(db, "trigger"));
+        }
+    }
+
+    [Fact]
+    public void An_index_the_call_cannot_express_is_written_as_EF_Core_writes_it()
+    {
+        using var db = Context(1);
+        var services = new DesignTimeServicesBuilder(typeof(LibraryContext).Assembly, typeof(LibraryContext).Assembly, new RecordingReporter(), [])
+            .Build(db);
+        using var scope = services.CreateScope();
+        var generator = scope.ServiceProvider.GetRequiredService<ICSharpMigrationOperationGenerator>();
+        var migrationBuilder = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        migrationBuilder.CreateDiskAnnIndex("idx \"quoted\"", "Docs", "Embedding", 3, keyColumn: "Id");
+        migrationBuilder.CreateDiskAnnIndex("other", "Docs", "Embedding", 3).Annotation("Custom:Thing", 1);
+        migrationBuilder.DropTable("Docs");
+        var code = new Microsoft.EntityFrameworkCore.Infrastructure.IndentedStringBuilder();
+        generator.Generate("migrationBuilder", migrationBuilder.Operations, code);
+        var text = code.ToString().ReplaceLineEndings("\n");
+
+        Assert.StartsWith("migrationBuilder.CreateDiskAnnIndex(\n    name: \"idx \\\"quoted\\\"\",", text);
+
+        // An annotation the call does not know: EF Core's CreateIndex with every annotation, then EF Core's own operation;
+        // the operations are separated as EF Core separates them.
+        Assert.Contains(";\n\nmigrationBuilder.CreateIndex(\n    name: \"other\",", text);
+        Assert.Contains(".Annotation(\"Custom:Thing\", 1)", text);
+        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", text);
+        Assert.EndsWith(";\n\nmigrationBuilder.DropTable(\n    name: \"Docs\");", text);
+    }
+
     private sealed class RecordingReporter : IOperationReporter
     {
         public List<string> Errors { get; } = [];
@@ -505,6 +586,14 @@ public class LibraryDoc
     public float[]? Embedding { get; set; }
 }
 
+public class LibraryGuidDoc
+{
+    public Guid Id { get; set; }
+    public string Title { get; set; } = "";
+    public string? Slug { get; set; }
+    public float[]? Embedding { get; set; }
+}
+
 public class LibraryDocRenamed
 {
     public int Id { get; set; }
@@ -516,7 +605,8 @@ public class LibraryDocRenamed
 /// One context type whose model has versions (migrations belong to a context type): 1 a cosine index on
 /// <c>Docs.Embedding</c>; 2 l2 with max_degree 16; 3 the property renamed to <c>Vector</c>; 4 the table renamed to
 /// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property; 7 version 1 with int8 storage and a 1 MiB cache;
-/// 8 version 1 with a unique index on <c>Title</c>; 9 version 1 with <c>Title</c> included in the index.
+/// 8 version 1 with a unique index on <c>Title</c>; 9 version 1 with <c>Title</c> included in the index; 10 a Guid-keyed
+/// <c>GuidDocs</c> with a unique <c>Slug</c> and an index with every graph option and <c>Title</c> included.
 /// </summary>
 public class LibraryContext(string connectionString, int version, Assembly? migrations, SqlCapture capture) : DbContext
 {
@@ -574,6 +664,17 @@ public class LibraryContext(string connectionString, int version, Assembly? migr
 
             case 9:
                 modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasDiskAnnIndex(d => d.Embedding, 3).IncludeProperties(d => new { d.Title });
+                break;
+
+            case 10:
+                modelBuilder.Entity<LibraryGuidDoc>().ToTable("GuidDocs").HasIndex(d => d.Slug).IsUnique();
+                modelBuilder.Entity<LibraryGuidDoc>().HasDiskAnnIndex(d => d.Embedding, 3)
+                    .HasMetric(DiskAnnMetric.L2)
+                    .HasMaxDegree(24)
+                    .HasBuildSearchListSize(80)
+                    .HasAlpha(1.25)
+                    .HasSearchListSize(90)
+                    .IncludeProperties(d => new { d.Title });
                 break;
         }
     }
