@@ -138,4 +138,40 @@ public sealed class EfKeyMigrationTests : IDisposable
         EfMigrationTests.Migrate(v0, v0, null);
         Assert.DoesNotContain(Schema(v0, "table"), t => !t.StartsWith("sqlite_", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_table_rebuild_keeps_the_key_map_and_its_triggers()
+    {
+        using var v1 = Context(1);
+        using var v5 = Context(5);
+        EfMigrationTests.Migrate(v1, null, v1);
+        AddRows(v1, 1, 30);
+
+        var commands = Commands(v5, v1, v5);
+        Assert.Contains(commands, c => c.StartsWith("ALTER TABLE \"ef_temp_GuidArticle\" RENAME TO", StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => c.Contains("VIRTUAL TABLE", StringComparison.Ordinal));
+        EfMigrationTests.Migrate(v5, v1, v5);
+        Assert.Contains("IX_GuidArticle_Embedding_insert", Schema(v5, "trigger"));
+        Assert.Contains("IX_CodedArticle_Embedding_delete", Schema(v5, "trigger"));
+        AssertBoth(v5);
+
+        // The triggers on the new tables follow writes through the key map.
+        AddRows(v5, 100, 10);
+        v5.Set<GuidArticle>().Where(a => a.Title.EndsWith("3")).ExecuteDelete();
+        v5.Set<CodedArticle>().Where(a => a.Title.EndsWith("4")).ExecuteUpdate(s => s.SetProperty(a => a.Embedding, (float[]?)null));
+        AssertBoth(v5);
+    }
+
+    [Fact]
+    public void A_take_beyond_the_modules_k_limit_is_answered_exactly_by_key()
+    {
+        using var v1 = Context(1);
+        EfMigrationTests.Migrate(v1, null, v1);
+        AddRows(v1, 1, 30);
+        var query = Vector();
+        var expected = v1.Set<GuidArticle>().AsNoTracking().Where(a => a.Embedding != null).AsEnumerable()
+            .OrderBy(a => DocsData.L2(a.Embedding!, query)).Select(a => a.Id).ToList();
+        var all = v1.Set<GuidArticle>().OrderBy(a => EF.Functions.VectorDistance(a.Embedding, query)).Take(10_001).Select(a => a.Id).ToList();
+        Assert.Equal(expected, all);
+    }
 }

@@ -21,7 +21,8 @@ public class CodedArticle
 
 /// <summary>
 /// Successive versions of a model with a Guid key and a key converted to a string: 0 without an index, 1 with an L2 index,
-/// 2 with a unique slug as well (only the triggers change), 3 with other index options (a rebuild), 4 without the index again.
+/// 2 with a unique slug as well (only the triggers change), 3 with other index options (a rebuild), 4 without the index again,
+/// 5 version 1 with a required slug (SQLite rebuilds the tables).
 /// </summary>
 public class KeyedArticlesContext(string connectionString, int version) : DbContext
 {
@@ -43,7 +44,13 @@ public class KeyedArticlesContext(string connectionString, int version) : DbCont
             coded.HasIndex(a => a.Slug).IsUnique();
         }
 
-        if (version is >= 1 and <= 3)
+        if (version == 5)
+        {
+            guid.Property(a => a.Slug).IsRequired().HasDefaultValue("");
+            coded.Property(a => a.Slug).IsRequired().HasDefaultValue("");
+        }
+
+        if (version is >= 1 and <= 3 or 5)
         {
             var guidIndex = guid.HasDiskAnnIndex(a => a.Embedding, 3).HasMetric(DiskAnnMetric.L2);
             var codedIndex = coded.HasDiskAnnIndex(a => a.Embedding, 3).HasMetric(DiskAnnMetric.L2);
