@@ -8,8 +8,7 @@ namespace EFCore.DiskAnn.Tests.EFCore;
 /// <summary>Keys that are not integers: the model, the KNN SQL and the schema SQL of the key map, as baselines.</summary>
 public class DiskAnnKeySqlTests
 {
-    private static string Normalize(string sql)
-        => string.Join("\n", sql.Replace("\r\n", "\n").Trim().Split('\n').Select(l => l.TrimEnd()));
+    private static string Normalize(string sql) => DiskAnnSqlGenerationTests.Normalize(sql);
 
     [Fact]
     public void Only_a_key_that_is_not_an_integer_has_a_key_map()

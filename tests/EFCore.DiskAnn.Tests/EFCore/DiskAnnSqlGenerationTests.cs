@@ -10,7 +10,7 @@ namespace EFCore.DiskAnn.Tests.EFCore;
 /// <summary>Generated SQL, without opening a connection: queries (ToQueryString), the create script, hand-written operations.</summary>
 public class DiskAnnSqlGenerationTests
 {
-    private static string Normalize(string sql)
+    internal static string Normalize(string sql)
         => string.Join("\n", sql.Replace("\r\n", "\n").Trim().Split('\n').Select(l => l.TrimEnd()));
 
     [Fact]
