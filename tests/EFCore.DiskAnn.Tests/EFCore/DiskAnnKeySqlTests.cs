@@ -172,4 +172,12 @@ public class DiskAnnKeySqlTests
         Assert.Contains("the key 'Code' of 'CodedPage' has the collation NOCASE", error.Message);
         Assert.Contains("Remove UseCollation from the key", error.Message);
     }
+
+    [Fact]
+    public void A_keyless_entity_is_refused_with_the_fix()
+    {
+        var error = Assert.Throws<InvalidOperationException>(
+            () => new KeyedPagesContext(b => b.Entity<GuidPage>().HasNoKey()).Model);
+        Assert.Contains("The diskann index on 'GuidPage' needs a primary key (the index finds rows by it); 'GuidPage' has none. Give it a key with HasKey(...).", error.Message);
+    }
 }
