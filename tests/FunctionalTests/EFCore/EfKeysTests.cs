@@ -147,6 +147,13 @@ public sealed class EfKeysTests : IDisposable
         Exec(db, $"""UPDATE "{table}" SET "Id" = {keyLiteral(2000)} WHERE "Title" = 'doc 7'""");
         Assert.Null(set.AsNoTracking().SingleOrDefault(d => d.Title == "doc 8"));
         AssertKnn<T>(db, "after raw SQL REPLACE");
+
+        // An UPSERT through the slug gives doc 10 (no vector so far) one; an UPDATE OR REPLACE of doc 16's slug deletes doc 11.
+        Exec(db, $"""INSERT INTO "{table}" ("Id", "Title", "Slug", "Embedding") VALUES ({keyLiteral(3000)}, 'upsert', 'slug 10', vector_from_json('{Json(Vector(random))}')) ON CONFLICT ("Slug") DO UPDATE SET "Embedding" = excluded."Embedding", "Title" = 'upserted 10'""");
+        Exec(db, $"""UPDATE OR REPLACE "{table}" SET "Slug" = 'slug 11' WHERE "Title" = 'doc 16'""");
+        Assert.NotNull(set.AsNoTracking().Single(d => d.Title == "upserted 10").Embedding);
+        Assert.Null(set.AsNoTracking().SingleOrDefault(d => d.Title == "doc 11"));
+        AssertKnn<T>(db, "after UPSERT and UPDATE OR REPLACE");
     }
 
     private static string GuidLiteral(int i) => $"'{new Guid(i, 0, 0, new byte[8]).ToString().ToUpperInvariant()}'";
