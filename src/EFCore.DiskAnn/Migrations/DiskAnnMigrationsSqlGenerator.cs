@@ -218,6 +218,13 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
             {
                 Statement(builder, statement);
             }
+
+            // The create that follows SQLite's table rebuild: the rebuilt table may store its keys otherwise (a key column
+            // that changed type), and the key map must hold them as the table does.
+            if (HasKeyMap(operation, model))
+            {
+                Statement(builder, SchemaSql.RefreshKeyMap(operation.Name, table, operation.Schema, keyColumn));
+            }
         }
 
         _triggered.Add(operation.Name);

@@ -101,6 +101,23 @@ public class DiskAnnSchemaSql
         => $"CREATE TABLE IF NOT EXISTS {_sql.DelimitIdentifier(name + KeyMapSuffix)} "
             + $"({_sql.DelimitIdentifier(KeyMapIdColumn)} INTEGER PRIMARY KEY, {_sql.DelimitIdentifier(KeyMapKeyColumn)} NOT NULL UNIQUE)";
 
+    /// <summary>
+    /// After a SQLite table rebuild (<c>INSERT INTO "ef_temp_T" SELECT ... FROM "T"</c>, which converts each value to its new
+    /// column's affinity), gives the key map the keys as the new table stores them: a key column that became TEXT holds
+    /// <c>'1'</c> where the key map, filled from the old table, holds <c>1</c>. The unary plus strips the key map column's
+    /// (BLOB) affinity, so that the comparison applies the key column's affinity to the key map's value, as the rebuild
+    /// did to the key: it finds the row the key was copied to.
+    /// </summary>
+    public virtual string RefreshKeyMap(string name, string table, string? schema, string keyColumn)
+    {
+        var map = _sql.DelimitIdentifier(name + KeyMapSuffix);
+        var mapKey = $"{map}.{_sql.DelimitIdentifier(KeyMapKeyColumn)}";
+        var row = $"FROM {_sql.DelimitIdentifier(table, schema)} AS t WHERE t.{_sql.DelimitIdentifier(keyColumn)} = +{mapKey}";
+        var nl = Environment.NewLine;
+        return $"UPDATE {map} SET {_sql.DelimitIdentifier(KeyMapKeyColumn)} = (SELECT t.{_sql.DelimitIdentifier(keyColumn)} {row}){nl}"
+            + $"WHERE EXISTS (SELECT 1 {row})";
+    }
+
     /// <summary>Gives the key map the keys of the rows with a vector (with <paramref name="missingOnly" />, those it lacks).</summary>
     private string FillKeyMap(string name, string table, string? schema, string keyColumn, string vectorColumn, bool missingOnly)
     {

@@ -180,4 +180,41 @@ public class DiskAnnKeySqlTests
             () => new KeyedPagesContext(b => b.Entity<GuidPage>().HasNoKey()).Model);
         Assert.Contains("The diskann index on 'GuidPage' needs a primary key (the index finds rows by it); 'GuidPage' has none. Give it a key with HasKey(...).", error.Message);
     }
+
+    [Fact]
+    public void A_key_that_stops_being_an_integer_rebuilds_the_index_with_a_key_map()
+    {
+        using var before = new PagesContext(b => b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8));
+        using var after = new PagesContext(b =>
+        {
+            b.Entity<Page>().Property(p => p.Id).HasConversion<string>();
+            b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8);
+        });
+        var source = before.GetService<IDesignTimeModel>().Model;
+        var target = after.GetService<IDesignTimeModel>().Model;
+        var operations = after.GetService<IMigrationsModelDiffer>().GetDifferences(source.GetRelationalModel(), target.GetRelationalModel());
+        var sql = after.GetService<IMigrationsSqlGenerator>().Generate(operations, target).Select(c => Normalize(c.CommandText)).ToList();
+
+        // Not a trigger-only change: the index is dropped and built again, over the key map.
+        Assert.Contains("DROP TABLE IF EXISTS \"IX_Pages_Embedding\";", sql);
+        Assert.Contains("CREATE VIRTUAL TABLE \"IX_Pages_Embedding\" USING diskann(dimension=8, metric=cosine);", sql);
+        Assert.Contains("CREATE TABLE IF NOT EXISTS \"IX_Pages_Embedding_keys\" (\"id\" INTEGER PRIMARY KEY, \"key\" NOT NULL UNIQUE);", sql);
+
+        // EF Core orders the index before SQLite's table rebuild, which converts the keys to TEXT: after it, the key map
+        // takes the keys as the new table stores them, and the triggers are created again on the new table
+        // (EfKeyMigrationTests runs this over rows).
+        var rename = sql.IndexOf("ALTER TABLE \"ef_temp_Pages\" RENAME TO \"Pages\";");
+        var refresh = sql.IndexOf(
+            "UPDATE \"IX_Pages_Embedding_keys\" SET \"key\" = (SELECT t.\"Id\" FROM \"Pages\" AS t WHERE t.\"Id\" = +\"IX_Pages_Embedding_keys\".\"key\")\n"
+            + "WHERE EXISTS (SELECT 1 FROM \"Pages\" AS t WHERE t.\"Id\" = +\"IX_Pages_Embedding_keys\".\"key\");");
+        Assert.True(rename > 0 && refresh > rename, $"rename at {rename}, key map refresh at {refresh}");
+        Assert.StartsWith("CREATE TRIGGER \"IX_Pages_Embedding_delete\"", sql[^1]);
+
+        // And back: the key map goes with the old index, the new one is the integer key's.
+        operations = before.GetService<IMigrationsModelDiffer>().GetDifferences(target.GetRelationalModel(), source.GetRelationalModel());
+        sql = before.GetService<IMigrationsSqlGenerator>().Generate(operations, source).Select(c => Normalize(c.CommandText)).ToList();
+        Assert.Contains("DROP TABLE IF EXISTS \"IX_Pages_Embedding_keys\";", sql);
+        Assert.DoesNotContain(sql, s => s.StartsWith("CREATE TABLE IF NOT EXISTS \"IX_Pages_Embedding_keys\"", StringComparison.Ordinal));
+        Assert.Contains("INSERT INTO \"IX_Pages_Embedding\"(rowid, vector)\nSELECT \"Id\", \"Embedding\"\nFROM \"Pages\"\nWHERE \"Embedding\" IS NOT NULL;", sql);
+    }
 }

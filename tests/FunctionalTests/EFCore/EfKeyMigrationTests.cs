@@ -174,4 +174,46 @@ public sealed class EfKeyMigrationTests : IDisposable
         var all = v1.Set<GuidArticle>().OrderBy(a => EF.Functions.VectorDistance(a.Embedding, query)).Take(10_001).Select(a => a.Id).ToList();
         Assert.Equal(expected, all);
     }
+
+    [Fact]
+    public void A_key_that_becomes_TEXT_in_a_migration_moves_the_index_to_a_key_map_over_the_same_rows()
+    {
+        using var asInteger = new RekeyedContext(_database.ConnectionString, asText: false);
+        using var asText = new RekeyedContext(_database.ConnectionString, asText: true);
+        EfMigrationTests.Migrate(asInteger, null, asInteger);
+        asInteger.AddRange(Enumerable.Range(1, 40).Select(i => new RekeyedDoc { Id = i, Title = "d" + i, Embedding = i % 9 == 0 ? null : Vector() }));
+        asInteger.SaveChanges();
+
+        // SQLite rebuilds the table (INTEGER -> TEXT key); the index is built again over the key map.
+        EfMigrationTests.Migrate(asText, asInteger, asText);
+        Assert.Contains("\"Id\" TEXT", EfMigrationTests.TableSql(asText, "RekeyedDoc"));
+        Assert.Contains("IX_RekeyedDoc_Embedding_keys", Schema(asText, "table"));
+        AssertRekeyed(asText);
+
+        asText.Set<RekeyedDoc>().Where(d => d.Id == 5 || d.Id == 6).ExecuteDelete();
+        asText.AddRange(Enumerable.Range(100, 5).Select(i => new RekeyedDoc { Id = i, Title = "d" + i, Embedding = Vector() }));
+        asText.SaveChanges();
+        AssertRekeyed(asText);
+
+        // And back to the integer rowid: the key map goes.
+        EfMigrationTests.Migrate(asInteger, asText, asInteger);
+        Assert.DoesNotContain("IX_RekeyedDoc_Embedding_keys", Schema(asInteger, "table"));
+        AssertRekeyed(asInteger);
+    }
+
+    /// <summary>The nearest keys (a key-only projection) and entities are the exact ones, and the index holds every row with a vector.</summary>
+    private void AssertRekeyed(RekeyedContext db)
+    {
+        db.ChangeTracker.Clear();
+        var rows = db.Set<RekeyedDoc>().AsNoTracking().Where(d => d.Embedding != null).ToList();
+        for (var q = 0; q < 3; q++)
+        {
+            var query = Vector();
+            var expected = rows.OrderBy(r => DocsData.L2(r.Embedding!, query)).Take(5).Select(r => r.Id).ToList();
+            Assert.Equal(expected, db.Set<RekeyedDoc>().OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(5).Select(d => d.Id).ToList());
+            Assert.Equal(expected, db.Set<RekeyedDoc>().AsNoTracking().OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(5).AsEnumerable().Select(d => d.Id).ToList());
+        }
+
+        Assert.Equal(rows.Count, EfKeysTests.Count(db, "IX_RekeyedDoc_Embedding"));
+    }
 }

@@ -67,3 +67,37 @@ public class KeyedArticlesContext(string connectionString, int version) : DbCont
         public object Create(DbContext context, bool designTime) => (context.GetType(), ((KeyedArticlesContext)context).Version, designTime);
     }
 }
+
+public class RekeyedDoc
+{
+    public int Id { get; set; }
+    public string Title { get; set; } = "";
+    public float[]? Embedding { get; set; }
+}
+
+/// <summary>An int key, stored as INTEGER (the index's rowid) or, with <paramref name="asText" />, converted to TEXT (a key map).</summary>
+public class RekeyedContext(string connectionString, bool asText) : DbContext
+{
+    public bool AsText => asText;
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+        => optionsBuilder.UseSqlite(connectionString, o => o.UseDiskAnn())
+            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, TextCacheKeyFactory>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var doc = modelBuilder.Entity<RekeyedDoc>();
+        doc.Property(d => d.Id).ValueGeneratedNever();
+        if (asText)
+        {
+            doc.Property(d => d.Id).HasConversion<string>();
+        }
+
+        doc.HasDiskAnnIndex(d => d.Embedding, 3).HasMetric(DiskAnnMetric.L2);
+    }
+
+    private sealed class TextCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
+    {
+        public object Create(DbContext context, bool designTime) => (context.GetType(), ((RekeyedContext)context).AsText, designTime);
+    }
+}
