@@ -24,13 +24,9 @@ public class CodedArticle
 /// 2 with a unique slug as well (only the triggers change), 3 with other index options (a rebuild), 4 without the index again,
 /// 5 version 1 with a required slug (SQLite rebuilds the tables).
 /// </summary>
-public class KeyedArticlesContext(string connectionString, int version) : DbContext
+public class KeyedArticlesContext(string connectionString, int version) : VariantContext(connectionString)
 {
-    public int Version => version;
-
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
-        => optionsBuilder.UseSqlite(connectionString, o => o.UseDiskAnn())
-            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, VersionCacheKeyFactory>();
+    public override object Variant => version;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -61,11 +57,6 @@ public class KeyedArticlesContext(string connectionString, int version) : DbCont
             }
         }
     }
-
-    private sealed class VersionCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
-    {
-        public object Create(DbContext context, bool designTime) => (context.GetType(), ((KeyedArticlesContext)context).Version, designTime);
-    }
 }
 
 public class RekeyedDoc
@@ -76,13 +67,9 @@ public class RekeyedDoc
 }
 
 /// <summary>An int key, stored as INTEGER (the index's rowid) or, with <paramref name="asText" />, converted to TEXT (a key map).</summary>
-public class RekeyedContext(string connectionString, bool asText) : DbContext
+public class RekeyedContext(string connectionString, bool asText) : VariantContext(connectionString)
 {
-    public bool AsText => asText;
-
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
-        => optionsBuilder.UseSqlite(connectionString, o => o.UseDiskAnn())
-            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, TextCacheKeyFactory>();
+    public override object Variant => asText;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -95,9 +82,19 @@ public class RekeyedContext(string connectionString, bool asText) : DbContext
 
         doc.HasDiskAnnIndex(d => d.Embedding, 3).HasMetric(DiskAnnMetric.L2);
     }
+}
 
-    private sealed class TextCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
+/// <summary>A context over SQLite with the plugin whose model depends on <see cref="Variant" /> (each variant is cached apart).</summary>
+public abstract class VariantContext(string connectionString) : DbContext
+{
+    public abstract object Variant { get; }
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+        => optionsBuilder.UseSqlite(connectionString, o => o.UseDiskAnn())
+            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, VariantCacheKeyFactory>();
+
+    private sealed class VariantCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
     {
-        public object Create(DbContext context, bool designTime) => (context.GetType(), ((RekeyedContext)context).AsText, designTime);
+        public object Create(DbContext context, bool designTime) => (context.GetType(), ((VariantContext)context).Variant, designTime);
     }
 }
