@@ -208,6 +208,31 @@ public sealed class EfKeysTests : IDisposable
     }
 
     [Fact]
+    public void A_distance_threshold_on_a_string_key_is_answered_inside_the_search()
+    {
+        using var db = Create();
+        var random = new Random(13);
+        var docs = Enumerable.Range(1, Rows).Select(i => new StringDoc { Id = "s" + i, Title = "doc " + i, Slug = "s" + i, Embedding = Vector(random) }).ToList();
+        db.AddRange(docs);
+        db.SaveChanges();
+
+        var query = Vector(random);
+        var threshold = docs.Select(d => DocsData.L2(d.Embedding!, query)).Order().ElementAt(6);
+        var expected = docs.Where(d => DocsData.L2(d.Embedding!, query) < threshold)
+            .OrderBy(d => DocsData.L2(d.Embedding!, query)).Select(d => d.Id).ToList();
+        _sql.Clear();
+        var found = db.Set<StringDoc>()
+            .Where(d => EF.Functions.VectorDistance(d.Embedding, query) < threshold)
+            .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query))
+            .Take(K)
+            .Select(d => d.Id)
+            .ToList();
+        Assert.Contains("AND distance < @", _sql.Last);
+        Assert.Equal(6, found.Count);
+        Assert.Equal(expected, found);
+    }
+
+    [Fact]
     public void The_index_keeps_finding_every_row_after_VACUUM_and_renumbered_rowids()
     {
         using var db = Create();
