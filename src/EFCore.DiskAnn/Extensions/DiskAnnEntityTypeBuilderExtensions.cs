@@ -14,7 +14,8 @@ public static class DiskAnnEntityTypeBuilderExtensions
     /// <summary>
     /// Indexes a vector property (<c>float[]</c> or <c>ReadOnlyMemory&lt;float&gt;</c>, stored as a float32 BLOB) with a
     /// <c>diskann</c> virtual table that migrations and <c>EnsureCreated</c> create and triggers keep in step with the table.
-    /// The entity needs a single integer primary key: it is the rowid of the index. The context must use the plugin
+    /// The entity needs a primary key of one property: an integer key is the rowid of the index; any other (Guid, string,
+    /// a converted id) is mapped to one by a key map the triggers keep, invisibly in LINQ. The context must use the plugin
     /// (<c>UseSqlite(..., o =&gt; o.UseDiskAnn())</c>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The context does not use <c>UseDiskAnn()</c>.</exception>

@@ -21,7 +21,10 @@ public static class DiskAnnMigrationBuilderExtensions
     /// <param name="column">The vector column.</param>
     /// <param name="dimension">The number of floats in each vector.</param>
     /// <param name="metric">The distance: cosine (default), l2 or dot.</param>
-    /// <param name="keyColumn">The table's integer primary key column, used as the rowid of the index.</param>
+    /// <param name="keyColumn">
+    /// The table's primary key column: an integer key is the rowid of the index; any other is mapped to one by the key map
+    /// (see <paramref name="keyMap" />).
+    /// </param>
     /// <param name="maxDegree">The module's <c>max_degree</c>, or <see langword="null" /> for its default.</param>
     /// <param name="buildSearchListSize">The module's <c>build_search_list_size</c>, or <see langword="null" /> for its default.</param>
     /// <param name="alpha">The module's <c>alpha</c>, or <see langword="null" /> for its default.</param>
@@ -35,6 +38,11 @@ public static class DiskAnnMigrationBuilderExtensions
     /// <param name="filterColumns">
     /// The index's filter columns (included properties and the partition key), each named after a column of the table,
     /// which the triggers copy; <see langword="null" /> for none.
+    /// </param>
+    /// <param name="keyMap">
+    /// <see langword="true" /> when the key column is not an integer (a Guid, a string, ...): the triggers keep the key map
+    /// <c>{name}_keys</c> that gives each key the integer the index knows its row by. <see langword="null" /> to take it
+    /// from the model the migration is applied with (an integer key without one).
     /// </param>
     public static OperationBuilder<CreateIndexOperation> CreateDiskAnnIndex(
         this MigrationBuilder migrationBuilder,
@@ -51,7 +59,8 @@ public static class DiskAnnMigrationBuilderExtensions
         DiskAnnQuantization quantization = DiskAnnQuantization.None,
         int? cacheSizeMb = null,
         IEnumerable<string[]>? uniqueKeys = null,
-        IEnumerable<DiskAnnFilterColumn>? filterColumns = null)
+        IEnumerable<DiskAnnFilterColumn>? filterColumns = null,
+        bool? keyMap = null)
     {
         ArgumentNullException.ThrowIfNull(migrationBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -70,6 +79,7 @@ public static class DiskAnnMigrationBuilderExtensions
         }
 
         operation.AddAnnotation(DiskAnnAnnotationNames.KeyColumn, keyColumn);
+        AddKeyMap(operation, keyMap);
         AddUniqueKeys(operation, uniqueKeys);
         migrationBuilder.Operations.Add(operation);
         return new OperationBuilder<CreateIndexOperation>(operation);
@@ -85,10 +95,17 @@ public static class DiskAnnMigrationBuilderExtensions
     /// <param name="name">The virtual table's name.</param>
     /// <param name="table">The entity table.</param>
     /// <param name="column">The vector column.</param>
-    /// <param name="keyColumn">The table's integer primary key column, used as the rowid of the index.</param>
+    /// <param name="keyColumn">
+    /// The table's primary key column: an integer key is the rowid of the index; any other is mapped to one by the key map
+    /// (see <paramref name="keyMap" />).
+    /// </param>
     /// <param name="uniqueKeys">
     /// The columns of each UNIQUE constraint of the table other than the key; <see langword="null" /> to take them from the
     /// model the migration is applied with (none without one).
+    /// </param>
+    /// <param name="keyMap">
+    /// <see langword="true" /> when the key column is not an integer and the index has a key map; <see langword="null" />
+    /// to take it from the model the migration is applied with (an integer key without one).
     /// </param>
     public static OperationBuilder<CreateIndexOperation> RecreateDiskAnnTriggers(
         this MigrationBuilder migrationBuilder,
@@ -96,7 +113,8 @@ public static class DiskAnnMigrationBuilderExtensions
         string table,
         string column,
         string keyColumn = "Id",
-        IEnumerable<string[]>? uniqueKeys = null)
+        IEnumerable<string[]>? uniqueKeys = null,
+        bool? keyMap = null)
     {
         ArgumentNullException.ThrowIfNull(migrationBuilder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -106,9 +124,18 @@ public static class DiskAnnMigrationBuilderExtensions
         var operation = new CreateIndexOperation { Name = name, Table = table, Columns = [column] };
         operation.AddAnnotation(DiskAnnAnnotationNames.TriggersOnly, true);
         operation.AddAnnotation(DiskAnnAnnotationNames.KeyColumn, keyColumn);
+        AddKeyMap(operation, keyMap);
         AddUniqueKeys(operation, uniqueKeys);
         migrationBuilder.Operations.Add(operation);
         return new OperationBuilder<CreateIndexOperation>(operation);
+    }
+
+    private static void AddKeyMap(CreateIndexOperation operation, bool? keyMap)
+    {
+        if (keyMap is { } value)
+        {
+            operation.AddAnnotation(DiskAnnAnnotationNames.KeyMap, value);
+        }
     }
 
     private static void AddUniqueKeys(CreateIndexOperation operation, IEnumerable<string[]>? uniqueKeys)

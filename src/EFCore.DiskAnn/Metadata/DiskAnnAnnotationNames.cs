@@ -57,6 +57,14 @@ public static class DiskAnnAnnotationNames
     public const string KeyColumn = Prefix + "KeyColumn";
 
     /// <summary>
+    /// <see langword="true" /> when the key column is not an integer (a Guid, a string, a value converted to TEXT): the
+    /// index's rowids are then the ids of the key map <c>{index}_keys</c>, which the triggers keep (see
+    /// <see cref="Migrations.DiskAnnSchemaSql" />); absent for an integer key, which is the rowid itself. Computed from the
+    /// table, like <see cref="KeyColumn" />: a key that changes type rebuilds the index.
+    /// </summary>
+    public const string KeyMap = Prefix + "KeyMap";
+
+    /// <summary>
     /// The version of the trigger SQL the index was created with (int; absent means 1). <c>HasDiskAnnIndex</c> stores the
     /// current <see cref="Migrations.DiskAnnSchemaSql.TriggerVersion" />, so that a model snapshot written with older
     /// triggers differs from the model and <c>dotnet ef migrations add</c> scaffolds their replacement.

@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore.Sqlite.Metadata.Internal;
 namespace Microsoft.EntityFrameworkCore.Metadata;
 
 /// <summary>
-/// Copies the <c>diskann</c> annotations of an EF Core index onto the relational model's index (adding the key column),
+/// Copies the <c>diskann</c> annotations of an EF Core index onto the relational model's index (adding the key column,
+/// and whether it needs a key map),
 /// so that the migrations differ sees them and writes them onto <c>CreateIndexOperation</c>; and the table's other
 /// UNIQUE constraints, which the triggers depend on.
 /// </summary>
@@ -48,11 +49,30 @@ public class DiskAnnRelationalAnnotationProvider : SqliteAnnotationProvider
         if (index.Table.PrimaryKey is { Columns: [var keyColumn] })
         {
             yield return new Annotation(DiskAnnAnnotationNames.KeyColumn, keyColumn.Name);
+            if (NeedsKeyMap(keyColumn))
+            {
+                yield return new Annotation(DiskAnnAnnotationNames.KeyMap, true);
+            }
+
             if (UniqueKeys(index.Table, keyColumn) is { } uniqueKeys)
             {
                 yield return new Annotation(DiskAnnAnnotationNames.UniqueKeys, uniqueKeys);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the index over a table with this key column needs a key map (<see cref="DiskAnnAnnotationNames.KeyMap" />):
+    /// the values the column stores are not integers, so they cannot be the index's rowids themselves.
+    /// </summary>
+    public static bool NeedsKeyMap(IColumn keyColumn)
+        => !IsInteger(keyColumn.ProviderClrType);
+
+    private static bool IsInteger(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(long) || type == typeof(int) || type == typeof(short) || type == typeof(byte)
+            || type == typeof(uint) || type == typeof(ushort) || type == typeof(sbyte);
     }
 
     /// <summary>

@@ -125,6 +125,7 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
                     && drop.Schema == create.Schema
                     && drop.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
                         == create.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string
+                    && HasKeyMap(drop, null) == HasKeyMap(create, null)
                     && create.Columns is [var column]
                     && drop.FindAnnotation(DiskAnnAnnotationNames.Column)?.Value as string == column:
                     kept.Add(drop);
@@ -153,6 +154,7 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
                 ?? "rowid";
             var uniques = UniqueKeys(operation, model, key);
             var filterColumns = FilterColumns(operation, model);
+            var keyMap = HasKeyMap(operation, model);
             foreach (var statement in SchemaSql.DropTriggers(operation.Name))
             {
                 Statement(builder, statement);
@@ -160,13 +162,13 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
 
             if (_triggered.Add(operation.Name))
             {
-                foreach (var statement in SchemaSql.Repair(operation.Name, operation.Table, operation.Schema, key, column, filterColumns))
+                foreach (var statement in SchemaSql.Repair(operation.Name, operation.Table, operation.Schema, key, column, filterColumns, keyMap))
                 {
                     Statement(builder, statement);
                 }
             }
 
-            foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, operation.Table, operation.Schema, key, column, uniques, filterColumns))
+            foreach (var trigger in SchemaSql.CreateTriggers(operation.Name, operation.Table, operation.Schema, key, column, uniques, filterColumns, keyMap))
             {
                 Statement(builder, trigger);
             }
@@ -204,7 +206,10 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
         if (_pendingCreates.Contains(operation.Name) && _created.Add(operation.Name))
         {
             Statement(builder, SchemaSql.CreateVirtualTable(operation.Name, options));
-            Statement(builder, SchemaSql.Populate(operation.Name, table, operation.Schema, keyColumn, vectorColumn, options.FilterColumns));
+            foreach (var statement in SchemaSql.Fill(operation.Name, table, operation.Schema, keyColumn, vectorColumn, options.FilterColumns, HasKeyMap(operation, model)))
+            {
+                Statement(builder, statement);
+            }
         }
         else
         {
@@ -213,11 +218,18 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
             {
                 Statement(builder, statement);
             }
+
+            // The create that follows SQLite's table rebuild: the rebuilt table may store its keys otherwise (a key column
+            // that changed type), and the key map must hold them as the table does.
+            if (HasKeyMap(operation, model))
+            {
+                Statement(builder, SchemaSql.RefreshKeyMap(operation.Name, table, operation.Schema, keyColumn));
+            }
         }
 
         _triggered.Add(operation.Name);
         foreach (var trigger in SchemaSql.CreateTriggers(
-            operation.Name, table, operation.Schema, keyColumn, vectorColumn, UniqueKeys(operation, model, keyColumn), options.FilterColumns))
+            operation.Name, table, operation.Schema, keyColumn, vectorColumn, UniqueKeys(operation, model, keyColumn), options.FilterColumns, HasKeyMap(operation, model)))
         {
             Statement(builder, trigger);
         }
@@ -288,6 +300,19 @@ public class DiskAnnMigrationsSqlGenerator : SqliteMigrationsSqlGenerator
 
         base.Generate(operation, model, builder, terminate);
     }
+
+    /// <summary>
+    /// Whether the operation's index keeps a key map (its table's key is not an integer): the operation's
+    /// <see cref="DiskAnnAnnotationNames.KeyMap" /> (the differ writes it when true, <c>CreateDiskAnnIndex</c> when told),
+    /// else the model's table (a hand-written operation applied with a model), else not.
+    /// </summary>
+    private static bool HasKeyMap(MigrationOperation operation, IModel? model)
+        => operation.FindAnnotation(DiskAnnAnnotationNames.KeyMap)?.Value is { } value
+            ? value is true
+            : operation is CreateIndexOperation create
+                && model?.GetRelationalModel().FindTable(create.Table, create.Schema)?.PrimaryKey is { Columns: [var key] }
+                && key.Name == (create.FindAnnotation(DiskAnnAnnotationNames.KeyColumn)?.Value as string ?? key.Name)
+                && DiskAnnRelationalAnnotationProvider.NeedsKeyMap(key);
 
     private void Statement(MigrationCommandListBuilder builder, string sql)
         => builder

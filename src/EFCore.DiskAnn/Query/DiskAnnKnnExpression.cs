@@ -9,7 +9,12 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// <code>
 /// (SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND search_list_size = @l] [AND rowid IN (filter)]) AS "alias"
 /// </code>
-/// Its two columns are <see cref="KeyColumnName" /> (the entity's key) and <see cref="DistanceColumnName" />.
+/// Its two columns are <see cref="KeyColumnName" /> (the entity's key) and <see cref="DistanceColumnName" />. When the key
+/// is not an integer, the rowid is mapped to it and back by the index's key map (<see cref="KeyMap" />):
+/// <code>
+/// (SELECT (SELECT "IX_keys"."key" FROM "IX_keys" WHERE "IX_keys"."id" = "IX".rowid) AS "key", distance FROM "IX"
+///  WHERE vector MATCH @q AND k = @k [AND rowid IN (SELECT "IX_keys"."id" FROM "IX_keys" WHERE "IX_keys"."key" IN (filter))]) AS "alias"
+/// </code>
 /// When the index has filter columns (<see cref="IndexColumns" />), the conjuncts of the filter that read only them become
 /// <see cref="Conditions" /> on the index's own columns, and the filter keeps the rest (<see cref="RemainingFilter" />):
 /// <code>
@@ -39,9 +44,11 @@ public class DiskAnnKnnExpression : TableExpressionBase
         IReadOnlyList<SqlExpression>? conditions = null,
         SelectExpression? remainingFilter = null,
         SqlExpression? searchListSize = null,
-        DiskAnnDistanceThreshold? threshold = null)
+        DiskAnnDistanceThreshold? threshold = null,
+        string? keyMap = null)
         : base(alias, annotations)
     {
+        KeyMap = keyMap;
         SearchListSize = searchListSize;
         Threshold = threshold;
         IndexTable = indexTable;
@@ -53,6 +60,13 @@ public class DiskAnnKnnExpression : TableExpressionBase
         Conditions = conditions ?? [];
         RemainingFilter = remainingFilter;
     }
+
+    /// <summary>
+    /// The key map of the index (<c>{index}_keys</c>) when the entity's key is not an integer: the search returns the key
+    /// the map gives each rowid, and its filter's keys are mapped to rowids; <see langword="null" /> when the key is the
+    /// rowid itself.
+    /// </summary>
+    public virtual string? KeyMap { get; }
 
     /// <summary>
     /// The index's filter columns that a conjunct of <see cref="Filter" /> may be evaluated on instead (same name in the
@@ -137,15 +151,15 @@ public class DiskAnnKnnExpression : TableExpressionBase
     public virtual DiskAnnKnnExpression Update(SqlExpression queryVector, SqlExpression k, SelectExpression? filter, SqlExpression? searchListSize)
         => queryVector == QueryVector && k == K && filter == Filter && searchListSize == SearchListSize
             ? this
-            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, searchListSize, Threshold);
+            : new DiskAnnKnnExpression(Alias, IndexTable, queryVector, k, filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, searchListSize, Threshold, KeyMap);
 
     /// <summary>This search with <paramref name="conditions" /> on the index's columns, and what remains of the filter.</summary>
     public virtual DiskAnnKnnExpression WithConditions(IReadOnlyList<SqlExpression> conditions, SelectExpression? remainingFilter)
-        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter, SearchListSize, Threshold);
+        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, conditions, remainingFilter, SearchListSize, Threshold, KeyMap);
 
     /// <summary>This search with a distance threshold (see <see cref="Threshold" />).</summary>
     public virtual DiskAnnKnnExpression WithThreshold(DiskAnnDistanceThreshold? threshold)
-        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, threshold);
+        => new(Alias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, threshold, KeyMap);
 
     /// <inheritdoc />
     public override TableExpressionBase Clone(string? alias, ExpressionVisitor cloningExpressionVisitor)
@@ -161,15 +175,16 @@ public class DiskAnnKnnExpression : TableExpressionBase
             Conditions.Select(c => (SqlExpression)cloningExpressionVisitor.Visit(c)).ToList(),
             (SelectExpression?)cloningExpressionVisitor.Visit(RemainingFilter),
             (SqlExpression?)cloningExpressionVisitor.Visit(SearchListSize),
-            Threshold is { } threshold ? threshold with { Value = (SqlExpression)cloningExpressionVisitor.Visit(threshold.Value) } : null);
+            Threshold is { } threshold ? threshold with { Value = (SqlExpression)cloningExpressionVisitor.Visit(threshold.Value) } : null,
+            KeyMap);
 
     /// <inheritdoc />
     public override TableExpressionBase WithAlias(string newAlias)
-        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, Threshold);
+        => new DiskAnnKnnExpression(newAlias, IndexTable, QueryVector, K, Filter, Annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, Threshold, KeyMap);
 
     /// <inheritdoc />
     protected override TableExpressionBase WithAnnotations(IReadOnlyDictionary<string, IAnnotation> annotations)
-        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, Threshold);
+        => new DiskAnnKnnExpression(Alias, IndexTable, QueryVector, K, Filter, annotations, ExactScan, IndexColumns, Conditions, RemainingFilter, SearchListSize, Threshold, KeyMap);
 
     /// <inheritdoc />
     public override Expression Quote()
@@ -178,7 +193,13 @@ public class DiskAnnKnnExpression : TableExpressionBase
     /// <inheritdoc />
     protected override void Print(ExpressionPrinter expressionPrinter)
     {
-        expressionPrinter.Append("diskann ").Append(IndexTable).Append("(MATCH ");
+        expressionPrinter.Append("diskann ").Append(IndexTable);
+        if (KeyMap is not null)
+        {
+            expressionPrinter.Append(" keys ").Append(KeyMap);
+        }
+
+        expressionPrinter.Append("(MATCH ");
         expressionPrinter.Visit(QueryVector);
         expressionPrinter.Append(", k = ");
         expressionPrinter.Visit(K);
@@ -226,7 +247,8 @@ public class DiskAnnKnnExpression : TableExpressionBase
                     && Conditions.SequenceEqual(other.Conditions)
                     && Equals(RemainingFilter, other.RemainingFilter)
                     && Equals(SearchListSize, other.SearchListSize)
-                    && Equals(Threshold, other.Threshold)));
+                    && Equals(Threshold, other.Threshold)
+                    && KeyMap == other.KeyMap));
 
     /// <inheritdoc />
     public override int GetHashCode()
@@ -257,7 +279,7 @@ public sealed record DiskAnnDistanceThreshold(SqlExpression Value, bool Inclusiv
 /// <summary>What the exact form of a <see cref="DiskAnnKnnExpression" /> reads: <c>SELECT key, function(vector, @q) FROM table</c>.</summary>
 /// <param name="Table">The entity table.</param>
 /// <param name="Schema">The entity table's schema, or <see langword="null" />.</param>
-/// <param name="KeyColumn">The integer key column (the index's rowid).</param>
+/// <param name="KeyColumn">The key column (the index's rowid, or mapped to it by the key map).</param>
 /// <param name="VectorColumn">The indexed vector column.</param>
 /// <param name="DistanceFunction">The exact distance function of the index's metric, for example <c>vector_distance_l2</c>.</param>
 public sealed record DiskAnnExactScan(string Table, string? Schema, string KeyColumn, string VectorColumn, string DistanceFunction);

@@ -9,14 +9,15 @@ namespace Microsoft.EntityFrameworkCore.Query;
 /// <summary>
 /// Rewrites each SELECT of the shape
 /// <code>SELECT ... FROM "Docs" AS "d" [WHERE p] ORDER BY vector_distance_m("d"."E", @q), ... LIMIT @n [OFFSET @o]</code>
-/// where "E" has a <c>diskann</c> index of metric m and "Docs" a single integer key, into
+/// where "E" has a <c>diskann</c> index of metric m and "Docs" a single-column key, into
 /// <code>
 /// SELECT ... FROM (SELECT rowid AS "key", distance FROM "IX" WHERE vector MATCH @q AND k = @o + @n
 ///                  [AND rowid IN (SELECT "d0"."Id" FROM "Docs" AS "d0" WHERE p')]) AS "k"
 /// CROSS JOIN "Docs" AS "d" WHERE "d"."Id" = "k"."key" ORDER BY "k"."distance", ... LIMIT +@n [OFFSET @o]
 /// </code>
 /// (<see cref="DiskAnnQuerySqlGenerator" /> writes the LIMIT parameter with a unary plus, which keeps the statement
-/// reusable).
+/// reusable). A key that is not an integer reaches the index through its key map (<see cref="DiskAnnKnnExpression.KeyMap" />):
+/// the search returns the key itself, so the rest of the query is the same.
 /// A predicate that reads joined tables (navigations, explicit joins) takes those joins into the filter subquery, together
 /// with every join that can remove rows, and also stays in the outer WHERE (a joined table can give an entity several
 /// rows). Every occurrence of the distance (projection, orderings) reads the index's distance column instead, except for
@@ -209,7 +210,8 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
             exactScan: new DiskAnnExactScan(table.Name, table.Schema, keyColumn.Name, storeColumn.Name, distance.Name),
             indexColumns: filter?.Predicate is null ? null : IndexColumns(table, options),
             searchListSize: searchListSize,
-            threshold: threshold);
+            threshold: threshold,
+            keyMap: index.FindAnnotation(DiskAnnAnnotationNames.KeyMap)?.Value is true ? index.Name + Migrations.DiskAnnSchemaSql.KeyMapSuffix : null);
 
         SqlExpression join = _sqlExpressionFactory.Equal(
             new ColumnExpression(keyColumn.Name, tableExpression.Alias, keyType, keyMapping, nullable: false),
@@ -349,7 +351,7 @@ public class DiskAnnKnnRewritingExpressionVisitor : ExpressionVisitor
         }
 
         return $"{what} is part of a query shape the index does not answer (the index needs Where, then OrderBy(VectorDistance), then Take on the entity set, "
-            + "with a single integer key). Move GroupBy, set operations and other operators after Take.";
+            + "with a single-property key). Move GroupBy, set operations and other operators after Take.";
     }
 
     /// <summary>

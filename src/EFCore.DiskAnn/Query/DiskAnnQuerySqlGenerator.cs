@@ -183,7 +183,8 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
 
     /// <summary>
     /// Writes <c>(SELECT rowid AS "key", distance FROM "index" WHERE vector MATCH @q AND k = @k [AND rowid IN (...)]) AS "alias"</c>;
-    /// with conditions on the index's filter columns, <c>FROM "index" AS "i" WHERE vector MATCH @q AND k = @k AND "i"."Lang" = 'en' ...</c>.
+    /// with conditions on the index's filter columns, <c>FROM "index" AS "i" WHERE vector MATCH @q AND k = @k AND "i"."Lang" = 'en' ...</c>;
+    /// with a key map, the key is the map's for the rowid and the filter's keys are mapped to rowids (see <see cref="DiskAnnKnnExpression" />).
     /// </summary>
     protected virtual void GenerateKnn(DiskAnnKnnExpression knn)
     {
@@ -197,15 +198,32 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
         }
 
         var helper = Dependencies.SqlGenerationHelper;
+        var indexAlias = knn.Conditions.Count > 0 && knn.IndexColumns is { } indexColumns ? indexColumns.Alias : null;
+
+        // The key map's table and columns, qualified: the filter's tables may have columns named "id" or "key" too.
+        var map = knn.KeyMap is { } keyMap ? helper.DelimitIdentifier(keyMap) : null;
+        var mapId = $"{map}.{helper.DelimitIdentifier(Migrations.DiskAnnSchemaSql.KeyMapIdColumn)}";
+        var mapKey = $"{map}.{helper.DelimitIdentifier(Migrations.DiskAnnSchemaSql.KeyMapKeyColumn)}";
         Sql.AppendLine("(");
         using (Sql.Indent())
         {
-            Sql.Append("SELECT rowid AS ").Append(helper.DelimitIdentifier(DiskAnnKnnExpression.KeyColumnName))
+            Sql.Append("SELECT ");
+            if (map is not null)
+            {
+                // The key the map gives the rowid: one lookup of the map's INTEGER PRIMARY KEY per hit.
+                Sql.Append($"(SELECT {mapKey} FROM {map} WHERE {mapId} = {helper.DelimitIdentifier(indexAlias ?? knn.IndexTable)}.rowid)");
+            }
+            else
+            {
+                Sql.Append("rowid");
+            }
+
+            Sql.Append(" AS ").Append(helper.DelimitIdentifier(DiskAnnKnnExpression.KeyColumnName))
                 .Append(", ").Append(DiskAnnKnnExpression.DistanceColumnName).AppendLine()
                 .Append("FROM ").Append(helper.DelimitIdentifier(knn.IndexTable));
-            if (knn.Conditions.Count > 0 && knn.IndexColumns is { } indexColumns)
+            if (indexAlias is not null)
             {
-                Sql.Append(AliasSeparator).Append(helper.DelimitIdentifier(indexColumns.Alias));
+                Sql.Append(AliasSeparator).Append(helper.DelimitIdentifier(indexAlias));
             }
 
             Sql.AppendLine().Append("WHERE vector MATCH ");
@@ -235,7 +253,21 @@ public class DiskAnnQuerySqlGenerator : SqliteQuerySqlGenerator
                 Sql.AppendLine(" AND rowid IN (");
                 using (Sql.Indent())
                 {
-                    Visit(filter);
+                    if (map is not null)
+                    {
+                        // The filter's keys, mapped to the index's rowids.
+                        Sql.AppendLine($"SELECT {mapId} FROM {map} WHERE {mapKey} IN (");
+                        using (Sql.Indent())
+                        {
+                            Visit(filter);
+                        }
+
+                        Sql.AppendLine().Append(")");
+                    }
+                    else
+                    {
+                        Visit(filter);
+                    }
                 }
 
                 Sql.AppendLine().Append(")");

@@ -120,7 +120,7 @@ public class DiskAnnFilterColumnModelTests
 
     [Theory]
     [InlineData("Embedding", "includes 'Embedding', its own vector property.")]
-    [InlineData("Id", "includes 'Id', the key: the key is the rowid of the index already")]
+    [InlineData("Id", "includes 'Id', the key: the index finds rows by their key already")]
     public void The_vector_and_the_key_are_refused(string property, string message)
     {
         var error = Assert.Throws<InvalidOperationException>(

@@ -108,7 +108,8 @@ public class DiskAnnModelTests
                 b.Entity<Page>().HasKey(p => new { p.Id, p.Title });
                 b.Entity<Page>().HasDiskAnnIndex(p => p.Embedding, 8);
             }).Model);
-        Assert.Contains("single integer primary key", error.Message);
+        Assert.Contains("needs a primary key of one property", error.Message);
+        Assert.Contains("composite key (Id, Title)", error.Message);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace EFCore.DiskAnn.Tests.EFCore;
 /// <summary>Generated SQL, without opening a connection: queries (ToQueryString), the create script, hand-written operations.</summary>
 public class DiskAnnSqlGenerationTests
 {
-    private static string Normalize(string sql)
+    internal static string Normalize(string sql)
         => string.Join("\n", sql.Replace("\r\n", "\n").Trim().Split('\n').Select(l => l.TrimEnd()));
 
     [Fact]
@@ -277,6 +277,7 @@ public class DiskAnnSqlGenerationTests
                 "DROP TRIGGER IF EXISTS \"docs_idx_replaced_after_update\";",
                 "DROP TABLE IF EXISTS \"docs_idx_replaced\";",
                 "DROP TABLE IF EXISTS \"docs_idx\";",
+                "DROP TABLE IF EXISTS \"docs_idx_keys\";",
             ],
             sql[5..]);
     }

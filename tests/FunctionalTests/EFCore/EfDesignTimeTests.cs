@@ -155,12 +155,22 @@ public sealed class EfDesignTimeTests : IDisposable
     [Fact]
     public void Migrations_add_creates_alters_renames_and_drops_the_index_and_Down_reverts_each_step()
     {
-        // 1. The first migration: the table, and the index with its options as annotations.
+        // 1. The first migration: the table, and the index as the plugin's own operation (with the usings it needs).
         var (up, down) = AddAndApply(1, "M1Create");
-        Assert.Contains("migrationBuilder.CreateIndex(", up);
-        Assert.Contains("name: \"IX_Docs_Embedding\"", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"cosine\")", up);
+        Assert.Contains(
+            string.Join(
+                "\n",
+                "            migrationBuilder.CreateDiskAnnIndex(",
+                "                name: \"IX_Docs_Embedding\",",
+                "                table: \"Docs\",",
+                "                column: \"Embedding\",",
+                "                dimension: 3,",
+                "                metric: DiskAnnMetric.Cosine,",
+                "                keyColumn: \"Id\");"),
+            up.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("migrationBuilder.CreateIndex(", up);
+        Assert.DoesNotContain(".Annotation(\"DiskAnn:", up);
+        Assert.StartsWith("using DiskAnn;\nusing Microsoft.EntityFrameworkCore;\nusing Microsoft.EntityFrameworkCore.Metadata;\nusing Microsoft.EntityFrameworkCore.Migrations;\n", up.TrimStart('\uFEFF').ReplaceLineEndings("\n"));
         Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_Docs_Embedding\")", down);
         using (var db = Context(1))
         {
@@ -177,8 +187,8 @@ public sealed class EfDesignTimeTests : IDisposable
         // 2. New options: the index is dropped and created again (and refilled from the table).
         (up, _) = AddAndApply(2, "M2Options");
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"l2\")", up);
-        Assert.Contains(".Annotation(\"DiskAnn:MaxDegree\", 16)", up);
+        Assert.Contains("metric: DiskAnnMetric.L2,", up);
+        Assert.Contains("maxDegree: 16", up);
         using (var db = Context(2))
         {
             AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=l2, max_degree=16)");
@@ -220,7 +230,8 @@ public sealed class EfDesignTimeTests : IDisposable
         // 5. The entity is dropped: its table, index and triggers go.
         (up, down) = AddAndApply(5, "M5DropEntity");
         Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_Papers_Vector\")", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", down);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", down);
+        Assert.Contains("dimension: 3,", down);
         using (var db = Context(5))
         {
             Assert.Empty(UserTables(db));
@@ -265,7 +276,7 @@ public sealed class EfDesignTimeTests : IDisposable
         Assert.Contains("migrationBuilder.DropIndex(", up);
         Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", up);
         Assert.Contains("migrationBuilder.DropColumn(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Metric\", \"cosine\")", down);
+        Assert.Contains("metric: DiskAnnMetric.Cosine,", down);
         using (var db = Context(6))
         {
             Assert.Null(TableSql(db, "IX_Docs_Embedding"));
@@ -315,9 +326,9 @@ public sealed class EfDesignTimeTests : IDisposable
         // compiled snapshot has no pending change); Migrate() drops the index and builds it again, refilled.
         var (up, down) = AddAndApply(7, "M2Int8");
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Quantization\", \"int8\")", up);
-        Assert.Contains(".Annotation(\"DiskAnn:CacheSizeMb\", 1)", up);
-        Assert.Contains("migrationBuilder.CreateIndex(", down);
+        Assert.Contains("quantization: DiskAnnQuantization.Int8,", up);
+        Assert.Contains("cacheSizeMb: 1", up);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", down);
         using (var db = Context(7))
         {
             AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine, quantization=int8, cache_size_mb=1)");
@@ -352,8 +363,8 @@ public sealed class EfDesignTimeTests : IDisposable
         var (up, down) = AddAndApply(9, "M2IncludeTitle");
         Assert.Contains(".HasAnnotation(\"DiskAnn:IncludeProperties\", new[] { \"Title\" })", _snapshot);
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:FilterColumns\", \"\\\"Title\\\" TEXT\")", up);
-        Assert.Contains("migrationBuilder.CreateIndex(", down);
+        Assert.Contains("filterColumns: new[] { new DiskAnnFilterColumn(\"Title\", DiskAnnFilterType.Text) }", up);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", down);
         using (var db = Context(9))
         {
             AssertIndex(db, "IX_Docs_Embedding", "USING diskann(dimension=3, metric=cosine, \"Title\" TEXT)");
@@ -418,7 +429,7 @@ public sealed class EfDesignTimeTests : IDisposable
         // replaces the triggers (no rebuild) and repairs what the old ones missed.
         var (up, _) = AddAndApply(1, "M2Triggers");
         Assert.Contains("migrationBuilder.DropIndex(", up);
-        Assert.Contains(".Annotation(\"DiskAnn:Triggers\", 2)", up);
+        Assert.Contains("migrationBuilder.CreateDiskAnnIndex(", up);
         using (var db = Context(1))
         {
             var script = db.GetService<IMigrator>().GenerateScript(_migrationIds[0], _migrationIds[1]);
@@ -446,7 +457,7 @@ public sealed class EfDesignTimeTests : IDisposable
 
         var (up, down) = AddAndApply(8, "M2UniqueTitle");
         Assert.Contains("unique: true", up);
-        Assert.Contains(".Annotation(\"DiskAnn:UniqueKeys\", \"\\\"Title\\\"\")", up);
+        Assert.Contains("uniqueKeys: new[] { new[] { \"Title\" } }", up);
         Assert.Contains("migrationBuilder.DropIndex(", down);
         using (var db = Context(8))
         {
@@ -465,6 +476,87 @@ public sealed class EfDesignTimeTests : IDisposable
             Assert.Null(TableSql(db, "IX_Docs_Embedding_replaced"));
             AssertKeys(db, [2, 10], [2, 10]);
         }
+    }
+
+    [Fact]
+    public void A_Guid_keyed_index_with_every_option_is_scaffolded_as_one_CreateDiskAnnIndex_call_that_round_trips()
+    {
+        // The call carries every option, the unique keys, the filter columns and the key map; AddAndApply compiled it with
+        // the snapshot (no pending change) and applied it with Migrate().
+        var (up, down) = AddAndApply(10, "M1GuidDocs");
+        Assert.Contains(
+            string.Join(
+                "\n",
+                "            migrationBuilder.CreateDiskAnnIndex(",
+                "                name: \"IX_GuidDocs_Embedding\",",
+                "                table: \"GuidDocs\",",
+                "                column: \"Embedding\",",
+                "                dimension: 3,",
+                "                metric: DiskAnnMetric.L2,",
+                "                keyColumn: \"Id\",",
+                "                maxDegree: 24,",
+                "                buildSearchListSize: 80,",
+                "                alpha: 1.25,",
+                "                searchListSize: 90,",
+                "                uniqueKeys: new[] { new[] { \"Slug\" } },",
+                "                filterColumns: new[] { new DiskAnnFilterColumn(\"Title\", DiskAnnFilterType.Text) },",
+                "                keyMap: true);"),
+            up.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain(".Annotation(\"DiskAnn:", up);
+        Assert.Contains(".Annotation(\"DiskAnn:VirtualTables\", \"IX_GuidDocs_Embedding\")", down);
+
+        using (var db = Context(10))
+        {
+            Assert.Contains("USING diskann(dimension=3, metric=l2, max_degree=24, build_search_list_size=80, alpha=1.25, search_list_size=90, \"Title\" TEXT)", TableSql(db, "IX_GuidDocs_Embedding"));
+            Assert.NotNull(TableSql(db, "IX_GuidDocs_Embedding_keys"));
+            var docs = new[]
+            {
+                new LibraryGuidDoc { Title = "x", Slug = "a", Embedding = [1, 0, 0] },
+                new LibraryGuidDoc { Title = "y", Slug = "b", Embedding = [0, 1, 0] },
+                new LibraryGuidDoc { Title = "x", Slug = "c", Embedding = [0, 0, 1] },
+            };
+            db.AddRange(docs);
+            db.SaveChanges();
+            var query = new float[] { 0.1f, 0.9f, 0.2f };
+            _sql.Clear();
+            var hits = db.Set<LibraryGuidDoc>().OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(3).Select(d => d.Id).ToList();
+            Assert.Contains("vector MATCH", _sql.Last);
+            Assert.Equal([docs[1].Id, docs[2].Id, docs[0].Id], hits);
+            var filtered = db.Set<LibraryGuidDoc>().Where(d => d.Title == "x")
+                .OrderBy(d => EF.Functions.VectorDistance(d.Embedding, query)).Take(3).Select(d => d.Id).ToList();
+            Assert.Equal([docs[2].Id, docs[0].Id], filtered);
+
+            // Down: the index, its key map and its triggers go with the table.
+            db.GetService<IMigrator>().Migrate(Migration.InitialDatabase);
+            Assert.Empty(UserTables(db));
+            Assert.Empty(Schema(db, "trigger"));
+        }
+    }
+
+    [Fact]
+    public void An_index_the_call_cannot_express_is_written_as_EF_Core_writes_it()
+    {
+        using var db = Context(1);
+        var services = new DesignTimeServicesBuilder(typeof(LibraryContext).Assembly, typeof(LibraryContext).Assembly, new RecordingReporter(), [])
+            .Build(db);
+        using var scope = services.CreateScope();
+        var generator = scope.ServiceProvider.GetRequiredService<ICSharpMigrationOperationGenerator>();
+        var migrationBuilder = new MigrationBuilder("Microsoft.EntityFrameworkCore.Sqlite");
+        migrationBuilder.CreateDiskAnnIndex("idx \"quoted\"", "Docs", "Embedding", 3, keyColumn: "Id");
+        migrationBuilder.CreateDiskAnnIndex("other", "Docs", "Embedding", 3).Annotation("Custom:Thing", 1);
+        migrationBuilder.DropTable("Docs");
+        var code = new Microsoft.EntityFrameworkCore.Infrastructure.IndentedStringBuilder();
+        generator.Generate("migrationBuilder", migrationBuilder.Operations, code);
+        var text = code.ToString().ReplaceLineEndings("\n");
+
+        Assert.StartsWith("migrationBuilder.CreateDiskAnnIndex(\n    name: \"idx \\\"quoted\\\"\",", text);
+
+        // An annotation the call does not know: EF Core's CreateIndex with every annotation, then EF Core's own operation;
+        // the operations are separated as EF Core separates them.
+        Assert.Contains(";\n\nmigrationBuilder.CreateIndex(\n    name: \"other\",", text);
+        Assert.Contains(".Annotation(\"Custom:Thing\", 1)", text);
+        Assert.Contains(".Annotation(\"DiskAnn:Dimension\", 3)", text);
+        Assert.EndsWith(";\n\nmigrationBuilder.DropTable(\n    name: \"Docs\");", text);
     }
 
     private sealed class RecordingReporter : IOperationReporter
@@ -494,6 +586,14 @@ public class LibraryDoc
     public float[]? Embedding { get; set; }
 }
 
+public class LibraryGuidDoc
+{
+    public Guid Id { get; set; }
+    public string Title { get; set; } = "";
+    public string? Slug { get; set; }
+    public float[]? Embedding { get; set; }
+}
+
 public class LibraryDocRenamed
 {
     public int Id { get; set; }
@@ -505,7 +605,8 @@ public class LibraryDocRenamed
 /// One context type whose model has versions (migrations belong to a context type): 1 a cosine index on
 /// <c>Docs.Embedding</c>; 2 l2 with max_degree 16; 3 the property renamed to <c>Vector</c>; 4 the table renamed to
 /// <c>Papers</c>; 5 no entity; 6 version 1 without the vector property; 7 version 1 with int8 storage and a 1 MiB cache;
-/// 8 version 1 with a unique index on <c>Title</c>; 9 version 1 with <c>Title</c> included in the index.
+/// 8 version 1 with a unique index on <c>Title</c>; 9 version 1 with <c>Title</c> included in the index; 10 a Guid-keyed
+/// <c>GuidDocs</c> with a unique <c>Slug</c> and an index with every graph option and <c>Title</c> included.
 /// </summary>
 public class LibraryContext(string connectionString, int version, Assembly? migrations, SqlCapture capture) : DbContext
 {
@@ -563,6 +664,17 @@ public class LibraryContext(string connectionString, int version, Assembly? migr
 
             case 9:
                 modelBuilder.Entity<LibraryDoc>().ToTable("Docs").HasDiskAnnIndex(d => d.Embedding, 3).IncludeProperties(d => new { d.Title });
+                break;
+
+            case 10:
+                modelBuilder.Entity<LibraryGuidDoc>().ToTable("GuidDocs").HasIndex(d => d.Slug).IsUnique();
+                modelBuilder.Entity<LibraryGuidDoc>().HasDiskAnnIndex(d => d.Embedding, 3)
+                    .HasMetric(DiskAnnMetric.L2)
+                    .HasMaxDegree(24)
+                    .HasBuildSearchListSize(80)
+                    .HasAlpha(1.25)
+                    .HasSearchListSize(90)
+                    .IncludeProperties(d => new { d.Title });
                 break;
         }
     }

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Microsoft.EntityFrameworkCore.Metadata.Conventions;
 
 /// <summary>
-/// Checks each <c>diskann</c> index when the model is finalized (one vector property, a single integer key, included
+/// Checks each <c>diskann</c> index when the model is finalized (one vector property, a single-property key, included
 /// properties and partition key the module can store) and gives its property the vector type mapping that knows the
 /// index's metric and dimension.
 /// </summary>
@@ -62,11 +62,27 @@ public class DiskAnnIndexConvention : IModelInitializedConvention, IModelFinaliz
                         $"{where} is on '{property.Name}' of type {property.ClrType.Name}; it must be float[] or ReadOnlyMemory<float>.");
                 }
 
+                // An integer key is the index's rowid; any other (Guid, string, converted) is mapped to one by the triggers.
                 var key = entityType.FindPrimaryKey();
-                if (key is not { Properties.Count: 1 } || !IsInteger(key.Properties[0].ClrType))
+                if (key is null)
                 {
                     throw new InvalidOperationException(
-                        $"{where} needs a single integer primary key (it is the rowid of the index); '{entityType.DisplayName()}' has none.");
+                        $"{where} needs a primary key (the index finds rows by it); '{entityType.DisplayName()}' has none. Give it a key with HasKey(...).");
+                }
+
+                if (key.Properties.Count != 1)
+                {
+                    throw new InvalidOperationException(
+                        $"{where} needs a primary key of one property (the index finds rows by it); '{entityType.DisplayName()}' has the composite key "
+                        + $"({string.Join(", ", key.Properties.Select(p => p.Name))}). Make it an alternate key and give the entity a single key (an int, long, Guid or string).");
+                }
+
+                // The key map compares keys byte by byte: a key that compares otherwise could match two keys of the map.
+                if (key.Properties[0].GetCollation() is { } keyCollation && !keyCollation.Equals("BINARY", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException(
+                        $"{where} needs a key that compares byte by byte; the key '{key.Properties[0].Name}' of '{entityType.DisplayName()}' has the collation {keyCollation}. "
+                        + "Remove UseCollation from the key (or give the entity another key).");
                 }
 
                 CheckFilterProperties(entityType, index, property, key.Properties[0], where);
@@ -108,7 +124,7 @@ public class DiskAnnIndexConvention : IModelInitializedConvention, IModelFinaliz
             if (property == key)
             {
                 throw new InvalidOperationException(
-                    $"{where} {role} '{name}', the key: the key is the rowid of the index already, and a Where on it is part of the search without a filter column.");
+                    $"{where} {role} '{name}', the key: the index finds rows by their key already, and a Where on it is part of the search without a filter column.");
             }
 
             var mapping = property.FindRelationalTypeMapping() ?? _typeMappingSource?.FindMapping((IProperty)property);
@@ -145,12 +161,5 @@ public class DiskAnnIndexConvention : IModelInitializedConvention, IModelFinaliz
         {
             throw new InvalidOperationException($"{where}: {e.Message}", e);
         }
-    }
-
-    private static bool IsInteger(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        return type == typeof(long) || type == typeof(int) || type == typeof(short) || type == typeof(byte)
-            || type == typeof(uint) || type == typeof(ushort) || type == typeof(sbyte);
     }
 }
