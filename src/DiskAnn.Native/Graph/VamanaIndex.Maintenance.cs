@@ -29,15 +29,18 @@ internal sealed partial class VamanaIndex
         if (MostlyReplaced)
         {
             Rebuild();
-            return;
         }
-
-        if (DeletedCount > 0 && (long)DeletedCount * ConsolidateEvery >= LiveCount + DeletedCount)
+        else
         {
-            ConsolidateDeletes();
+            if (DeletedCount > 0 && (long)DeletedCount * ConsolidateEvery >= LiveCount + DeletedCount)
+            {
+                ConsolidateDeletes();
+            }
+
+            LinkPending();
         }
 
-        LinkPending();
+        PrepareFilteredScans();
     }
 
     /// <summary>

@@ -145,6 +145,21 @@ internal sealed partial class VamanaIndex
 
         _pending.Reverse();
         _medoidBasis = _slotOfRowid.Count;
+
+        PrepareFilteredScans();
+    }
+
+    /// <summary>
+    /// A table with filter columns scans many matching rows sooner or later: its sketches are built when it is loaded
+    /// or a commit has linked its rows (tens of milliseconds at 60,000 rows), not by the first such query. Once built,
+    /// every write keeps them, so this costs nothing afterwards.
+    /// </summary>
+    private void PrepareFilteredScans()
+    {
+        if (Options.FilterColumns.Count > 0)
+        {
+            _ = Sketches();
+        }
     }
 
     /// <summary>
