@@ -58,6 +58,15 @@ public static class CompressedBench
         Report.Table(ratios);
     }
 
+    /// <summary>recall@k and QPS per search_list_size of an int8 table built alone (the `plot` mode's int8 curve).</summary>
+    public static IReadOnlyList<(int L, QueryRun.Outcome Outcome)> Int8Curve(BenchContext context, int[] listSizes)
+    {
+        var options = context.Options.IndexOptions;
+        var int8Options = string.IsNullOrWhiteSpace(options) ? "quantization=int8" : "quantization=int8, " + options;
+        var (plain, _, _) = BuildAndMeasure(context, "int8", "quantization=int8", int8Options, listSizes, rerankCandidates: null);
+        return [.. plain.Curve.Select(c => (c.L, c.Outcome))];
+    }
+
     private static (Variant Plain, Variant? Reranked, string Breakdown) BuildAndMeasure(BenchContext context, string file, string name, string? createOptions, int[] listSizes, int? rerankCandidates)
     {
         var data = context.Data;

@@ -6,7 +6,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine("""
         usage: dotnet run -c Release --project benchmarks/DiskAnn.Benchmarks -- <command> [options]
-        commands: sql | compare | writes | refresh | concurrency | quality | filtered | threshold | churn | scale | efcore | compressed | cache | history | pool | vectordata | all
+        commands: sql | compare | writes | refresh | concurrency | quality | filtered | threshold | churn | scale | efcore | compressed | cache | history | pool | vectordata | plot | all
         data:     --data PATH (fvecs; default ../shared/data/debian-minilm/vectors.fvecs from the repo root)
                   --base N --queries N (limit) | --synthetic N [--dim 128] (clustered Gaussian, l2)  --metric cosine|l2
                   scale: --sizes 100000,1000000 (synthetic, independent of --data)
@@ -82,6 +82,9 @@ switch (command)
         break;
     case "vectordata":
         VectorDataBench.Run(context);
+        break;
+    case "plot":
+        PlotBench.Run(context);
         break;
     case "all":
         CompareBench.Run(context);

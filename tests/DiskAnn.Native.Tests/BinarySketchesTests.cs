@@ -56,7 +56,7 @@ public sealed class BinarySketchesTests
     {
         var random = new Random(4);
         var store = Store(random, 300);
-        var sketches = store.Sketches()!;
+        var sketches = store.Sketches(300)!;
         Assert.Equal(4, sketches.WordsPerSlot);
         var centre = Centre(store, 300);
 
@@ -82,8 +82,8 @@ public sealed class BinarySketchesTests
     public void A_fork_writes_its_own_sketches()
     {
         var random = new Random(5);
-        var origin = Store(random, 200);
-        var sketches = origin.Sketches()!;
+        var origin = Store(random, 300);
+        var sketches = origin.Sketches(300)!;
         var query = Vector(random);
         var sketch = new ulong[sketches.WordsPerSlot];
         sketches.SketchQuery(query, 1f, sketch);
@@ -91,8 +91,39 @@ public sealed class BinarySketchesTests
 
         var fork = origin.Fork();
         fork.SetVector(7, query);
-        Assert.InRange(fork.Sketches()!.Hamming(sketch, 7), 0, 2);
+        Assert.InRange(fork.Sketches(300)!.Hamming(sketch, 7), 0, 2);
         Assert.Equal(before, sketches.Hamming(sketch, 7));
         Assert.True(before > 20, $"a random vector's sketch should differ from the query's in many bits ({before})");
+    }
+
+    [Fact]
+    public void A_few_rows_get_no_sketches_and_a_table_that_doubled_gets_a_new_centre()
+    {
+        var random = new Random(6);
+        var store = Store(random, NodeStore.MinimumSketchRows - 1);
+        Assert.Null(store.Sketches(NodeStore.MinimumSketchRows - 1));
+
+        store.EnsureSlots(700);
+        for (var slot = NodeStore.MinimumSketchRows - 1; slot < 300; slot++)
+        {
+            store.SetHeader(slot, slot + 1, NodeState.Linked);
+            store.SetVector(slot, Vector(random));
+        }
+
+        var first = store.Sketches(300)!;
+        Assert.Equal(300, first.Rows);
+        Assert.Same(first, store.Sketches(600));
+
+        // Rows shifted away from the first centre (all positive now): the sketches are made again around the new mean.
+        for (var slot = 300; slot < 700; slot++)
+        {
+            store.SetHeader(slot, slot + 1, NodeState.Linked);
+            store.SetVector(slot, [.. Vector(random).Select(v => Math.Abs(v) + 2)]);
+        }
+
+        var second = store.Sketches(700)!;
+        Assert.NotSame(first, second);
+        Assert.Equal(700, second.Rows);
+        Assert.Same(second, store.Sketches(700));
     }
 }

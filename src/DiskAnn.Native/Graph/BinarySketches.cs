@@ -13,7 +13,8 @@ namespace DiskAnn.Graph;
 /// <remarks>
 /// Sketches are memory only, derived from the codes (no format change), built the first time a scan needs them and
 /// kept up to date by every later write of a code (<see cref="NodeStore"/>). The centre is fixed when they are built:
-/// rows written afterwards are sketched against the same centre, so every sketch of one store is comparable. Only a
+/// rows written afterwards are sketched against the same centre, so every sketch of one store is comparable; once the
+/// rows have doubled they are built again around a new centre. Only a
 /// preselection: the rows it keeps are measured with the codes and re-ranked with the float32 vectors, as a graph
 /// search's candidates are.
 /// </remarks>
@@ -22,18 +23,23 @@ internal sealed class BinarySketches
     private readonly float[] _centre;
     private CowArray<ulong> _words;
 
-    private BinarySketches(float[] centre, CowArray<ulong> words)
+    private BinarySketches(float[] centre, int rows, CowArray<ulong> words)
     {
         _centre = centre;
+        Rows = rows;
         _words = words;
         // A power of two, so that no slot's words straddle two pages of the array: Hamming reads them as one span.
         WordsPerSlot = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((centre.Length + 63) / 64));
     }
 
-    public BinarySketches(float[] centre)
-        : this(centre, new CowArray<ulong>())
+    /// <summary>Sketches against <paramref name="centre"/>, the mean of the <paramref name="rows"/> rows held when it was taken.</summary>
+    public BinarySketches(float[] centre, int rows)
+        : this(centre, rows, new CowArray<ulong>())
     {
     }
+
+    /// <summary>The rows the centre is the mean of.</summary>
+    public int Rows { get; }
 
     /// <summary>64-bit words a slot's sketch takes (a power of two; the words past the dimensions stay zero).</summary>
     public int WordsPerSlot { get; }
@@ -44,7 +50,7 @@ internal sealed class BinarySketches
     public void EnsureSlots(int slots) => _words.EnsureLength(slots * WordsPerSlot);
 
     /// <summary>Shares every page with the copy, as the store's other per-slot fields do.</summary>
-    public BinarySketches Fork() => new(_centre, _words.Fork());
+    public BinarySketches Fork() => new(_centre, Rows, _words.Fork());
 
     /// <summary>Sketches a slot from its decoded values: <paramref name="codes"/> times <paramref name="factor"/>.</summary>
     public void Set(int slot, ReadOnlySpan<sbyte> codes, float factor)

@@ -447,21 +447,23 @@ internal sealed partial class NodeStore
     /// The sketches of every slot (<see cref="BinarySketches"/>), built now if they were not; null for an int8 store
     /// under a budget, whose codes are not all in memory (its scans measure the codes as before).
     /// </summary>
-    public BinarySketches? Sketches()
+    public BinarySketches? Sketches(int liveRows)
     {
-        if (Volatile.Read(ref _sketches) is { } built)
+        // Built from the rows held then, their centre is that of those rows: built again (a new centre) once the
+        // rows have doubled, so that sketches made from the first rows of a growing table do not stay skewed.
+        if (Volatile.Read(ref _sketches) is { } built && liveRows <= 2 * built.Rows)
         {
             return built;
         }
 
-        if (!CanSketch)
+        if (!CanSketch || liveRows < MinimumSketchRows)
         {
             return null;
         }
 
         lock (_chunkLock)
         {
-            if (_sketches is null)
+            if (_sketches is null || liveRows > 2 * _sketches.Rows)
             {
                 // The centre: the mean decoded value (direction, for cosine) of each dimension over the rows held.
                 var centre = new float[Dimension];
@@ -486,7 +488,7 @@ internal sealed partial class NodeStore
                     centre[d] /= Math.Max(1, rows);
                 }
 
-                var sketches = new BinarySketches(centre);
+                var sketches = new BinarySketches(centre, rows);
                 sketches.EnsureSlots(Math.Max(SlotCount, _rowids.Length));
                 for (var slot = 0; slot < SlotCount; slot++)
                 {
@@ -499,6 +501,9 @@ internal sealed partial class NodeStore
             return _sketches;
         }
     }
+
+    /// <summary>Below this many rows there are no sketches: their centre would be a few rows' (and no scan is long).</summary>
+    public const int MinimumSketchRows = 256;
 
     /// <summary>Whether <see cref="Sketches"/> can be built: every code is in memory (not an int8 store under a budget).</summary>
     public bool CanSketch => !(_int8 && Paged);

@@ -211,7 +211,7 @@ internal sealed partial class VamanaIndex
     /// The store's sketches when they rank well enough to preselect with: a sketch has a bit a dimension, and below
     /// <see cref="SketchMinimumDimension"/> bits the Hamming distance is too coarse to tell the near rows apart.
     /// </summary>
-    private BinarySketches? Sketches() => SketchesUsable ? Nodes.Sketches() : null;
+    private BinarySketches? Sketches() => SketchesUsable ? Nodes.Sketches(LiveCount) : null;
 
     /// <summary>Whether a scan would preselect by sketch (without building them: the first scan that does, builds them).</summary>
     private bool SketchesUsable => Options.Dimension >= SketchMinimumDimension && Nodes.CanSketch;
