@@ -118,7 +118,8 @@ check "the app printed the two nearest" grep -qx "apples, pears" "$work/steps.lo
 check "the app restored EFCore.DiskAnn $version from the feed" test -e "$work/packages/efcore.diskann/$version/efcore.diskann.$version.nupkg"
 check "the package's build targets pointed dotnet ef at its design-time services" \
   grep -rqs 'DesignTimeServicesReferenceAttribute("Microsoft.EntityFrameworkCore.Design.DiskAnnDesignTimeServices, EFCore.DiskAnn"' "$app/obj"
-check "dotnet ef scaffolded the index" grep -q '.Annotation("DiskAnn:Dimension", 3)' "$(ls "$app"/Migrations/*_Initial.cs)"
+check "dotnet ef scaffolded the index with the plugin's operation" grep -q 'migrationBuilder.CreateDiskAnnIndex(' "$(ls "$app"/Migrations/*_Initial.cs)"
+check "the scaffolded operation has the dimension" grep -q 'dimension: 3' "$(ls "$app"/Migrations/*_Initial.cs)"
 check "database update made the diskann table" python3 -c '
 import sqlite3, sys
 sql = sqlite3.connect(sys.argv[1]).execute("select sql from sqlite_master where name = ?", ("IX_Docs_Embedding",)).fetchone()
