@@ -48,21 +48,9 @@ internal sealed class RowidMap
 
     public bool TryGetValue(long rowid, out int slot)
     {
-        for (var i = Home(rowid); ; i = (i + 1) & _mask)
-        {
-            var value = _values[i];
-            if (value == Empty)
-            {
-                slot = -1;
-                return false;
-            }
-
-            if (value > 0 && _keys[i] == rowid)
-            {
-                slot = value - 1;
-                return true;
-            }
-        }
+        var i = Find(rowid);
+        slot = i < 0 ? -1 : _values[i] - 1;
+        return i >= 0;
     }
 
     /// <summary>Adds a rowid that is not in the map; false (and nothing changed) if it is.</summary>

@@ -50,11 +50,11 @@ internal sealed class SearchScratch
     /// <summary>Slots a filtered search may return, gathered by the caller (reused from query to query).</summary>
     public readonly List<int> Matching = [];
 
-    /// <summary>A scan's sketch distances, one per row scanned; their histogram; the query's sketch; the rows kept.</summary>
-    public int[] ScanBits = [];
-    public int[] ScanHistogram = [];
-    public ulong[] QuerySketch = [];
-    public int[] ScanKept = [];
+    // A sketch-preselected scan's working memory (see ScanBuffers).
+    private int[] _scanBits = [];
+    private int[] _scanHistogram = [];
+    private ulong[] _querySketch = [];
+    private int[] _scanKept = [];
 
     /// <summary>The unvisited neighbours of the node being expanded, gathered so their vectors can be prefetched first.</summary>
     public int[] Batch = new int[64];
@@ -169,6 +169,37 @@ internal sealed class SearchScratch
             Selected = new int[maxDegree];
             SelectedDistances = new float[maxDegree];
         }
+    }
+
+    /// <summary>
+    /// Room for a sketch-preselected scan of <paramref name="rows"/> rows: the query's sketch (at least
+    /// <paramref name="words"/> words), a sketch distance per row, a histogram of <paramref name="bins"/> distances (the
+    /// first bins cleared), and the rows kept.
+    /// </summary>
+    public (ulong[] QuerySketch, int[] Bits, int[] Histogram, int[] Kept) ScanBuffers(int words, int rows, int bins, int keep)
+    {
+        if (_querySketch.Length < words)
+        {
+            _querySketch = new ulong[words];
+        }
+
+        if (_scanBits.Length < rows)
+        {
+            _scanBits = new int[Math.Max(rows, _scanBits.Length * 2)];
+        }
+
+        if (_scanHistogram.Length < bins)
+        {
+            _scanHistogram = new int[bins];
+        }
+
+        if (_scanKept.Length < keep)
+        {
+            _scanKept = new int[keep];
+        }
+
+        Array.Clear(_scanHistogram, 0, bins);
+        return (_querySketch, _scanBits, _scanHistogram, _scanKept);
     }
 
     /// <summary>Room for one float32 vector: an int8 node decoded to serve as a query while linking.</summary>

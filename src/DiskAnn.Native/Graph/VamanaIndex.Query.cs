@@ -222,31 +222,9 @@ internal sealed partial class VamanaIndex
     /// </summary>
     private ReadOnlySpan<int> Preselect(ReadOnlySpan<float> query, float inverse, ReadOnlySpan<int> slots, int keep, BinarySketches sketches, SearchScratch scratch)
     {
-        if (scratch.QuerySketch.Length < sketches.WordsPerSlot)
-        {
-            scratch.QuerySketch = new ulong[sketches.WordsPerSlot];
-        }
-
-        if (scratch.ScanBits.Length < slots.Length)
-        {
-            scratch.ScanBits = new int[Math.Max(slots.Length, scratch.ScanBits.Length * 2)];
-        }
-
-        if (scratch.ScanHistogram.Length < Nodes.Dimension + 1)
-        {
-            scratch.ScanHistogram = new int[Nodes.Dimension + 1];
-        }
-
-        if (scratch.ScanKept.Length < keep)
-        {
-            scratch.ScanKept = new int[keep];
-        }
-
-        var sketch = scratch.QuerySketch.AsSpan(0, sketches.WordsPerSlot);
+        var (sketchBuffer, bits, histogram, kept) = scratch.ScanBuffers(sketches.WordsPerSlot, slots.Length, Nodes.Dimension + 1, keep);
+        var sketch = sketchBuffer.AsSpan(0, sketches.WordsPerSlot);
         sketches.SketchQuery(query, Options.Metric == DiskAnnMetric.Cosine ? inverse : 1f, sketch);
-        var bits = scratch.ScanBits;
-        var histogram = scratch.ScanHistogram.AsSpan(0, Nodes.Dimension + 1);
-        histogram.Clear();
         for (var i = 0; i < slots.Length; i++)
         {
             var b = sketches.Hamming(sketch, slots[i]);
@@ -263,16 +241,16 @@ internal sealed partial class VamanaIndex
         }
 
         var onBoundary = keep - below;
-        var kept = 0;
-        for (var i = 0; i < slots.Length && kept < keep; i++)
+        var count = 0;
+        for (var i = 0; i < slots.Length && count < keep; i++)
         {
             if (bits[i] < boundary || (bits[i] == boundary && onBoundary-- > 0))
             {
-                scratch.ScanKept[kept++] = slots[i];
+                kept[count++] = slots[i];
             }
         }
 
-        return scratch.ScanKept.AsSpan(0, kept);
+        return kept.AsSpan(0, count);
     }
 
     /// <summary>About how many live rows pass the predicate, from evenly spaced slots.</summary>
