@@ -88,6 +88,19 @@ internal sealed class FilterColumnStore
     public long? PartitionOf(int slot) => IsNull(slot, PartitionColumn) ? null : Word(slot, PartitionColumn);
 
     /// <summary>
+    /// Whether a slot is in the partition <paramref name="key"/> (null: the NULL partition). The searches confined to a
+    /// partition ask it of every neighbour they meet, so it reads the stored word first and the NULL flag only when
+    /// the word could be a NULL's (which stores 0).
+    /// </summary>
+    public bool InPartition(int slot, long? key)
+    {
+        var word = _values[PartitionColumn][slot];
+        return key is { } value
+            ? word == value && (word != 0 || !IsNull(slot, PartitionColumn))
+            : word == 0 && IsNull(slot, PartitionColumn);
+    }
+
+    /// <summary>
     /// Sets a slot's values (one per column, each NULL or of its column's type). Partition membership is the caller's:
     /// a live slot leaves its old partition first (<see cref="Leave"/>) and joins the new one after (<see cref="Join"/>).
     /// </summary>

@@ -20,8 +20,17 @@ internal sealed class RowPredicate
         if (store.PartitionColumn >= 0 && Array.Find(_tests, t => t.Column == store.PartitionColumn) is { } partition)
         {
             PartitionKeys = partition.Keys(store, MaxListedPartitions);
+            _partition = partition;
         }
     }
+
+    private readonly ColumnTest? _partition;
+
+    /// <summary>Whether a slot is in one of the partitions the query is confined to (true when it names none).</summary>
+    public bool InPartitions(int slot) => _partition is null || _partition.Matches(_store, slot);
+
+    /// <summary>Whether the partition key is the only column the query constrains.</summary>
+    public bool OnlyPartition => _partition is not null && _tests.Length == 1;
 
     /// <summary>
     /// The only partitions a matching row can be in, when the query constrains the partition key to a few values

@@ -59,6 +59,9 @@ internal sealed class SearchScratch
     /// <summary>The unvisited neighbours of the node being expanded, gathered so their vectors can be prefetched first.</summary>
     public int[] Batch = new int[64];
 
+    /// <summary>The starting rows of a search confined to a partition.</summary>
+    public readonly List<int> Starts = [];
+
     /// <summary>Starts a new visited set over <paramref name="slotCount"/> slots and an empty pool of capacity <paramref name="listSize"/>.</summary>
     public void Begin(int slotCount, int listSize)
     {
@@ -146,6 +149,31 @@ internal sealed class SearchScratch
     public void AddExpanded(int slot, float distance) => Append(ref ExpandedSlots, ref ExpandedDistances, ref ExpandedCount, slot, distance);
 
     public void ClearCandidates() => CandidateCount = 0;
+
+    private byte[] _pruneKinds = [];
+    private bool[] _pruneKeptInPartition = [];
+
+    /// <summary>RobustPrune's per-candidate marks on a partitioned table (own partition, examined), for <paramref name="count"/> candidates.</summary>
+    public Span<byte> PruneKinds(int count)
+    {
+        if (_pruneKinds.Length < count)
+        {
+            _pruneKinds = new byte[Math.Max(count, _pruneKinds.Length * 2)];
+        }
+
+        return _pruneKinds.AsSpan(0, count);
+    }
+
+    /// <summary>RobustPrune's mark per kept edge on a partitioned table: whether it stays within the partition.</summary>
+    public Span<bool> PruneKeptInPartition(int maxDegree)
+    {
+        if (_pruneKeptInPartition.Length < maxDegree)
+        {
+            _pruneKeptInPartition = new bool[maxDegree];
+        }
+
+        return _pruneKeptInPartition.AsSpan(0, maxDegree);
+    }
 
     public void AddCandidate(int slot, float distance) => Append(ref CandidateSlots, ref CandidateDistances, ref CandidateCount, slot, distance);
 

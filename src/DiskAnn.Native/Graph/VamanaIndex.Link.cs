@@ -69,6 +69,8 @@ internal sealed partial class VamanaIndex
                         scratch.AddCandidate(scratch.ExpandedSlots[j], scratch.ExpandedDistances[j]);
                     }
 
+                    AddPartitionCandidates(x, query, queryInverseNorm, scratch);
+
                     var selected = RobustPrune(x, scratch);
                     outEdges[i] = scratch.Selected.AsSpan(0, selected).ToArray();
                 }

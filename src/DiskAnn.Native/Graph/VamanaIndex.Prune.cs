@@ -14,33 +14,92 @@ internal sealed partial class VamanaIndex
     /// Copies of p's own vector are the exception: between identical vectors every distance is the same, so the
     /// first copy kept would occlude all the others and a group of identical rows would hang together by a single
     /// chain. Up to <see cref="MaxCopyEdges"/> copies are kept regardless, so that such a group is well connected.
+    /// With a partition key, p's edges within its own partition are chosen first, as RobustPrune would choose them in
+    /// an index of that partition alone (up to <see cref="PartitionDegree"/> of them: occluded only by kept rows of the
+    /// partition, Filtered-DiskANN's FilteredRobustPrune for one label a row); the rest of R as usual. A search confined
+    /// to a partition walks inside it on those edges.
     /// </summary>
     public int RobustPrune(int p, SearchScratch scratch)
     {
         var maxDegree = Options.MaxDegree;
-        var alpha = Options.Alpha;
         scratch.EnsureSelected(maxDegree);
         var count = scratch.CandidateCount;
         var distances = scratch.CandidateDistances.AsSpan(0, count);
         var slots = scratch.CandidateSlots.AsSpan(0, count);
         distances.Sort(slots);
 
+        // Duplicates, p and tombstones out, in order.
         scratch.NewVisitedSet(Nodes.SlotCount);
         scratch.Visit(p);
-        var selected = 0;
-        var copies = 0;
-        for (var i = 0; i < count && selected < maxDegree; i++)
+        var kept = 0;
+        for (var i = 0; i < count; i++)
         {
-            var c = slots[i];
-            if (!scratch.Visit(c) || Nodes.State(c) != NodeState.Linked)
+            if (scratch.Visit(slots[i]) && Nodes.State(slots[i]) == NodeState.Linked)
+            {
+                slots[kept] = slots[i];
+                distances[kept++] = distances[i];
+            }
+        }
+
+        slots = slots[..kept];
+        distances = distances[..kept];
+        var partitions = Nodes.Filters is { PartitionColumn: >= 0 } filters ? filters : null;
+        if (partitions is null)
+        {
+            var copies = 0;
+            return Select(p, slots, distances, default, default, maxDegree, 0, ref copies, scratch);
+        }
+
+        // 1: own partition, 0: another, 2: examined already.
+        var partition = partitions.PartitionOf(p);
+        var kinds = scratch.PruneKinds(kept);
+        for (var i = 0; i < kept; i++)
+        {
+            kinds[i] = partitions.PartitionOf(slots[i]) == partition ? (byte)1 : (byte)0;
+        }
+
+        var inPartition = scratch.PruneKeptInPartition(maxDegree);
+        var partitionCopies = 0;
+        var selected = Select(p, slots, distances, kinds, inPartition, Math.Min(maxDegree, PartitionDegree), 0, ref partitionCopies, scratch, onlyKind: 1);
+        var rest = 0;
+        return Select(p, slots, distances, kinds, inPartition, maxDegree, selected, ref rest, scratch, onlyKind: -1);
+    }
+
+    /// <summary>Edges kept first within a row's own partition (of R).</summary>
+    private int PartitionDegree => Math.Max(2, Options.MaxDegree / 2);
+
+    /// <summary>
+    /// One pass of RobustPrune over the candidates from <paramref name="selected"/> kept ones to <paramref name="limit"/>:
+    /// with partition kinds, <paramref name="onlyKind"/> 1 walks own-partition candidates only (and marks them examined),
+    /// -1 every candidate not examined, an own-partition one occluded only by kept rows of the partition.
+    /// </summary>
+    private int Select(int p, Span<int> slots, Span<float> distances, Span<byte> kinds, Span<bool> keptInPartition, int limit, int selected, ref int copies, SearchScratch scratch, int onlyKind = -1)
+    {
+        var alpha = Options.Alpha;
+        var partitioned = !kinds.IsEmpty;
+        for (var i = 0; i < slots.Length && selected < limit; i++)
+        {
+            if (partitioned && (kinds[i] == 2 || (onlyKind == 1 && kinds[i] != 1)))
             {
                 continue;
+            }
+
+            var c = slots[i];
+            var own = partitioned && kinds[i] == 1;
+            if (onlyKind == 1)
+            {
+                kinds[i] = 2;
             }
 
             var dpc = distances[i];
             var occluded = false;
             for (var j = 0; j < selected; j++)
             {
+                if (own && !keptInPartition[j])
+                {
+                    continue;
+                }
+
                 var dsc = Distance(scratch.Selected[j], c);
                 // Distances of the dot metric can be negative, where scaling by alpha would invert the test.
                 if (dpc > 0 ? alpha * dsc <= dpc : dsc <= dpc)
@@ -58,6 +117,11 @@ internal sealed partial class VamanaIndex
 
             if (!occluded)
             {
+                if (partitioned)
+                {
+                    keptInPartition[selected] = own;
+                }
+
                 scratch.SelectedDistances[selected] = dpc;
                 scratch.Selected[selected++] = c;
             }

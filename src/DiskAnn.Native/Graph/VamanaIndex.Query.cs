@@ -94,6 +94,11 @@ internal sealed partial class VamanaIndex
             }
             else if (predicate!.PartitionKeys is { } keys)
             {
+                if (TryConfinedSearch(query, inverse, k, list, predicate, scratch, rowids, distances, out var confined))
+                {
+                    return confined;
+                }
+
                 foreach (var key in keys)
                 {
                     foreach (var slot in nodes.Filters!.Partitions!.Slots(key))
@@ -161,6 +166,18 @@ internal sealed partial class VamanaIndex
                 }
             }
 
+            if (seeds is not null)
+            {
+                // Confined to partitions: the walk stays inside them, on the edges the partition-aware prune keeps
+                // between rows of one partition; the walk of the whole graph below answers when that finds too few.
+                FilteredGreedySearch(query, inverse, list, passes, seeds, scratch, predicate!.InPartitions);
+                var found = Collect(query, inverse, scratch, k, null, rowids, distances);
+                if (found >= wanted)
+                {
+                    return found;
+                }
+            }
+
             FilteredGreedySearch(query, inverse, list, passes, seeds, scratch);
             return Collect(query, inverse, scratch, k, null, rowids, distances);
         }
@@ -174,6 +191,34 @@ internal sealed partial class VamanaIndex
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A query confined to one large partition and nothing else: every live row of the partition matches, so its rows
+    /// are not gathered; the search stays inside the partition (<see cref="ConfinedGreedySearch"/>) and costs about
+    /// what a search of an index of that partition alone does (its list half as long again: within a partition a row has
+    /// at most R/2 edges of its own, see <see cref="RobustPrune"/>). A partition small enough to scan (the scan-or-search
+    /// rule of <see cref="FilteredSearch"/> on an index of the partition's size) is scanned instead. False when not
+    /// taken, or when the search found fewer than k rows of a partition that has k (rows not reachable inside it: the
+    /// caller's search of the whole graph answers).
+    /// </summary>
+    private bool TryConfinedSearch(float[] query, float inverse, int k, int list, RowPredicate predicate, SearchScratch scratch, long[] rowids, float[] distances, out int found)
+    {
+        found = 0;
+        if (predicate.PartitionKeys is not [var key] || !predicate.OnlyPartition)
+        {
+            return false;
+        }
+
+        var members = Nodes.Filters!.Partitions!.Slots(key).Count;
+        if (members <= (double)list * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1))
+        {
+            return false;
+        }
+
+        ConfinedGreedySearch(query, inverse, list + (list / 2), key, scratch, recordExpanded: false);
+        found = Collect(query, inverse, scratch, k, null, rowids, distances);
+        return found >= Math.Min(k, members);
     }
 
     /// <summary>

@@ -27,6 +27,36 @@ internal sealed partial class VamanaIndex
             }
         }
 
+        Beam(query, queryInverseNorm, scratch, recordExpanded, null, null);
+    }
+
+    /// <summary>
+    /// GreedySearch confined to one partition of a partitioned table: it starts from linked rows of the partition and
+    /// follows only edges to rows of it, so it costs about what a search of an index of those rows alone costs (the
+    /// partition-aware RobustPrune keeps such edges). The pool may hold fewer than the list size when the partition's
+    /// rows are few or not all reachable from the starts; callers check.
+    /// </summary>
+    public void ConfinedGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, long? partition, SearchScratch scratch, bool recordExpanded)
+    {
+        scratch.Begin(Nodes.SlotCount, listSize);
+        var filters = Nodes.Filters!;
+        var starts = scratch.Starts;
+        starts.Clear();
+        AddLinkedStarts(filters.Partitions!.Slots(partition), starts);
+        foreach (var start in starts)
+        {
+            if (scratch.Visit(start))
+            {
+                scratch.Offer(start, Distance(query, queryInverseNorm, start));
+            }
+        }
+
+        Beam(query, queryInverseNorm, scratch, recordExpanded, filters, partition);
+    }
+
+    /// <summary>The beam of GreedySearch from what the pool holds: expands the nearest node not expanded until none is left.</summary>
+    private void Beam(ReadOnlySpan<float> query, float queryInverseNorm, SearchScratch scratch, bool recordExpanded, Filters.FilterColumnStore? confinedTo, long? partition)
+    {
         var next = 0;
         while (true)
         {
@@ -48,7 +78,7 @@ internal sealed partial class VamanaIndex
                 scratch.AddExpanded(node, scratch.Pool[next].Distance);
             }
 
-            var unvisited = GatherUnvisited(node, scratch);
+            var unvisited = confinedTo is null ? GatherUnvisited(node, scratch) : GatherUnvisitedIn(node, confinedTo, partition, scratch);
             for (var i = 0; i < unvisited; i++)
             {
                 var neighbor = scratch.Batch[i];
@@ -62,10 +92,10 @@ internal sealed partial class VamanaIndex
     }
 
     /// <summary>
-    /// The neighbours of <paramref name="node"/> not visited yet, marked visited, into <see cref="SearchScratch.Batch"/>
+    /// The neighbours of <paramref name="node"/> not visited yet (and that <paramref name="walks"/> accepts, when given), marked visited, into <see cref="SearchScratch.Batch"/>
     /// (returns how many), their vectors prefetched so the distances that follow find them in cache.
     /// </summary>
-    private int GatherUnvisited(int node, SearchScratch scratch)
+    private int GatherUnvisited(int node, SearchScratch scratch, Func<int, bool>? walks = null)
     {
         var neighbors = Nodes.Neighbors(node);
         if (scratch.Batch.Length < neighbors.Length)
@@ -76,7 +106,29 @@ internal sealed partial class VamanaIndex
         var unvisited = 0;
         foreach (var neighbor in neighbors)
         {
-            if (scratch.Visit(neighbor))
+            if (scratch.Visit(neighbor) && (walks is null || walks(neighbor)))
+            {
+                Nodes.Prefetch(neighbor);
+                scratch.Batch[unvisited++] = neighbor;
+            }
+        }
+
+        return unvisited;
+    }
+
+    /// <summary>As <see cref="GatherUnvisited"/>, only the neighbours in <paramref name="partition"/>.</summary>
+    private int GatherUnvisitedIn(int node, Filters.FilterColumnStore filters, long? partition, SearchScratch scratch)
+    {
+        var neighbors = Nodes.Neighbors(node);
+        if (scratch.Batch.Length < neighbors.Length)
+        {
+            scratch.Batch = new int[Nodes.Capacity];
+        }
+
+        var unvisited = 0;
+        foreach (var neighbor in neighbors)
+        {
+            if (scratch.Visit(neighbor) && filters.InPartition(neighbor, partition))
             {
                 Nodes.Prefetch(neighbor);
                 scratch.Batch[unvisited++] = neighbor;

@@ -381,7 +381,7 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
     public void Update(long oldRowid, long newRowid, float[] vector, bool replace, Filters.FilterValue[] filterValues)
     {
         var index = Index;
-        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.HoldsVector(slot, vector))
+        if (oldRowid == newRowid && index.TryGetSlot(oldRowid, out var slot) && index.Nodes.HoldsVector(slot, vector) && !MovesPartition(slot, filterValues))
         {
             // The vector stays: at most the filter columns change, and the node keeps its edges.
             SetFilterValues(oldRowid, filterValues);
@@ -393,7 +393,7 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
             throw new SqliteCallException(SqliteConstants.CONSTRAINT_PRIMARYKEY, $"UNIQUE constraint failed: {Name}.rowid (rowid {newRowid} is already in the index)");
         }
 
-        if (oldRowid != newRowid && index.TryGetSlot(oldRowid, out var moving) && index.Nodes.HoldsVector(moving, vector))
+        if (oldRowid != newRowid && index.TryGetSlot(oldRowid, out var moving) && index.Nodes.HoldsVector(moving, vector) && !MovesPartition(moving, filterValues))
         {
             // Only the rowid changes: the node keeps its place in the graph.
             Delete(newRowid);
@@ -406,9 +406,19 @@ internal sealed class DiskAnnTable : IDisposable, IChunkReader
             return;
         }
 
-        // FreshDiskANN's update: the old node becomes a tombstone, the new vector a new node.
+        // FreshDiskANN's update: the old node becomes a tombstone, the new vector a new node. A row that moves to
+        // another partition is linked anew too, even with its vector unchanged: its edges within its old partition
+        // are no use to a search confined to the new one, which could not reach it otherwise.
         Delete(oldRowid);
         Insert(newRowid, vector, replace, filterValues);
+    }
+
+    /// <summary>Whether new filter values put a row into another partition (false without a partition key).</summary>
+    private bool MovesPartition(int slot, Filters.FilterValue[] values)
+    {
+        var filters = Index.Nodes.Filters;
+        return filters is { PartitionColumn: >= 0 } && values.Length > 0
+            && !Filters.FilterValue.Same(filters.Get(slot, filters.PartitionColumn), values[filters.PartitionColumn]);
     }
 
     /// <summary>Sets a row's filter column values where they differ from the stored ones (no re-linking).</summary>
