@@ -211,12 +211,12 @@ internal sealed partial class VamanaIndex
         }
 
         var members = Nodes.Filters!.Partitions!.Slots(key).Count;
-        if (members <= (double)list * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1))
+        if (members < PartitionWalk.MinRows || members <= (double)list * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1))
         {
             return false;
         }
 
-        ConfinedGreedySearch(query, inverse, list + (list / 2), key, scratch, recordExpanded: false);
+        ConfinedGreedySearch(query, inverse, list + (list / 2), key, ConfinedStarts(key), scratch, recordExpanded: false);
         found = Collect(query, inverse, scratch, k, null, rowids, distances);
         return found >= Math.Min(k, members);
     }

@@ -31,18 +31,15 @@ internal sealed partial class VamanaIndex
     }
 
     /// <summary>
-    /// GreedySearch confined to one partition of a partitioned table: it starts from linked rows of the partition and
-    /// follows only edges to rows of it, so it costs about what a search of an index of those rows alone costs (the
+    /// GreedySearch confined to one partition of a partitioned table: it starts from <paramref name="starts"/> (linked
+    /// rows of the partition) and follows only edges to rows of it, so it costs about what a search of an index of those rows alone costs (the
     /// partition-aware RobustPrune keeps such edges). The pool may hold fewer than the list size when the partition's
     /// rows are few or not all reachable from the starts; callers check.
     /// </summary>
-    public void ConfinedGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, long? partition, SearchScratch scratch, bool recordExpanded)
+    public void ConfinedGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, long? partition, IReadOnlyList<int> starts, SearchScratch scratch, bool recordExpanded)
     {
         scratch.Begin(Nodes.SlotCount, listSize);
         var filters = Nodes.Filters!;
-        var starts = scratch.Starts;
-        starts.Clear();
-        AddLinkedStarts(filters.Partitions!.Slots(partition), starts);
         foreach (var start in starts)
         {
             if (scratch.Visit(start))

@@ -50,6 +50,7 @@ internal sealed partial class VamanaIndex
             Entry = Entry,
             Seeds = Seeds,
             DeletedCount = DeletedCount,
+            _confinedStarts = new(_confinedStarts),
         };
         return fork;
     }
@@ -270,9 +271,11 @@ internal sealed partial class VamanaIndex
             return -1;
         }
 
+        ForgetConfinedStarts(slot);
         filters.Leave(slot);
         filters.Set(slot, values);
         filters.Join(slot);
+        ForgetConfinedStarts(slot);
         return slot;
     }
 
@@ -320,6 +323,7 @@ internal sealed partial class VamanaIndex
 
     public void MarkDirty(int slot)
     {
+        ForgetConfinedStarts(slot);
         if (_dirtyFlags.Length <= slot)
         {
             Array.Resize(ref _dirtyFlags, Math.Max(slot + 1, _dirtyFlags.Length * 2));
