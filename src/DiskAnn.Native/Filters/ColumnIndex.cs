@@ -51,16 +51,26 @@ internal sealed class ColumnIndex
         return count;
     }
 
-    /// <summary>The slots <see cref="Count"/> counted, into <paramref name="output"/> (a superset: the caller tests each).</summary>
-    public void Collect(IReadOnlyList<(long Lo, long Hi)> ranges, Func<SortedColumn> build, int liveCount, List<int> output)
+    /// <summary>
+    /// The slots <see cref="Count"/> counted, into <paramref name="output"/> (a superset: the caller tests each): first
+    /// those of the sorted part (returns how many: live, values unchanged since it was built), then the changed ones.
+    /// </summary>
+    public int Collect(IReadOnlyList<(long Lo, long Hi)> ranges, Func<SortedColumn> build, int liveCount, List<int> output)
     {
         var state = Current(build, liveCount);
+        var first = output.Count;
         foreach (var (lo, hi) in ranges)
         {
             var (start, end) = state.Sorted!.Range(lo, hi);
-            for (var i = start; i < end; i++)
+            var slots = state.Sorted.Slots.AsSpan(start, end - start);
+            if (state.Changed.Count == 0)
             {
-                var slot = state.Sorted.Slots[i];
+                output.AddRange(slots);
+                continue;
+            }
+
+            foreach (var slot in slots)
+            {
                 if (!state.Changed.Contains(slot))
                 {
                     output.Add(slot);
@@ -68,7 +78,9 @@ internal sealed class ColumnIndex
             }
         }
 
+        var sorted = output.Count - first;
         output.AddRange(state.Changed);
+        return sorted;
     }
 
     private State Current(Func<SortedColumn> build, int liveCount)

@@ -74,4 +74,23 @@ internal sealed class IntegerTest
     /// <summary>True if a non-NULL stored integer passes every condition.</summary>
     public bool Matches(long value)
         => value >= _lo && value <= _hi && (_points is null || _points.Contains(value)) && (_excluded is null || !_excluded.Contains(value));
+
+    /// <summary>
+    /// The values that pass as inclusive ranges, sorted and apart, when they can be listed exactly (no != among the
+    /// conditions); null otherwise.
+    /// </summary>
+    public List<(long Lo, long Hi)>? ExactRanges()
+    {
+        if (_excluded is not null)
+        {
+            return null;
+        }
+
+        if (_points is not null)
+        {
+            return [.. _points.Where(p => p >= _lo && p <= _hi).Order().Select(p => (p, p))];
+        }
+
+        return _lo > _hi ? [] : [(_lo, _hi)];
+    }
 }

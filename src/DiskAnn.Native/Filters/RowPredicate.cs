@@ -40,6 +40,7 @@ internal sealed class RowPredicate
 
     private ColumnTest? _narrowest;
     private List<(long Lo, long Hi)>? _narrowestRanges;
+    private bool _narrowestExact;
 
     /// <summary>
     /// An upper bound on the rows that pass, from the index of the column that narrows them most (<see cref="ColumnIndex"/>),
@@ -50,7 +51,8 @@ internal sealed class RowPredicate
         count = int.MaxValue;
         foreach (var test in _tests)
         {
-            if (test.Ranges(_store) is not { } ranges)
+            var exact = test.ExactRanges(_store);
+            if ((exact ?? test.Ranges(_store)) is not { } ranges)
             {
                 continue;
             }
@@ -62,6 +64,7 @@ internal sealed class RowPredicate
                 count = n;
                 _narrowest = test;
                 _narrowestRanges = ranges;
+                _narrowestExact = exact is not null;
             }
         }
 
@@ -73,9 +76,30 @@ internal sealed class RowPredicate
     {
         var column = _narrowest!.Column;
         var first = output.Count;
-        _store.Index(column).Collect(_narrowestRanges!, () => _store.Sort(column, slotCount, live), liveCount, output);
+        var sorted = _store.Index(column).Collect(_narrowestRanges!, () => _store.Sort(column, slotCount, live), liveCount, output);
+
+        // The sorted part's rows were live with these values when it was built and have not changed since (a change
+        // puts a row among the changed ones): in exact ranges they pass the narrowest column's test, so only the other
+        // columns' tests are left for them. Changed rows are tested in full.
         var kept = first;
-        for (var i = first; i < output.Count; i++)
+        var trusted = _narrowestExact ? first + sorted : first;
+        if (_narrowestExact && _tests.Length == 1)
+        {
+            kept = trusted;
+        }
+        else
+        {
+            for (var i = first; i < trusted; i++)
+            {
+                var slot = output[i];
+                if (MatchesOthers(slot, _narrowest))
+                {
+                    output[kept++] = slot;
+                }
+            }
+        }
+
+        for (var i = trusted; i < output.Count; i++)
         {
             var slot = output[i];
             if (live(slot) && Matches(slot))
@@ -85,6 +109,19 @@ internal sealed class RowPredicate
         }
 
         output.RemoveRange(kept, output.Count - kept);
+    }
+
+    private bool MatchesOthers(int slot, ColumnTest skipped)
+    {
+        foreach (var test in _tests)
+        {
+            if (test != skipped && !test.Matches(_store, slot))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public bool Matches(int slot)
@@ -115,6 +152,13 @@ internal sealed class RowPredicate
         /// or null when the conditions do not narrow the rows: NULL passes them, or nothing bounds the values.
         /// </summary>
         public abstract List<(long Lo, long Hi)>? Ranges(FilterColumnStore store);
+
+        /// <summary>
+        /// Key ranges that hold exactly the non-NULL values that pass, when the conditions can say so (an INTEGER
+        /// column's integer conditions without !=, a TEXT column's codes); null otherwise. The rows of a column index's
+        /// sorted part in these ranges pass this column's test without testing it again.
+        /// </summary>
+        public virtual List<(long Lo, long Hi)>? ExactRanges(FilterColumnStore store) => null;
 
         public static ColumnTest Compile(FilterColumnStore store, int column, FilterCondition[] conditions)
         {
@@ -192,6 +236,8 @@ internal sealed class RowPredicate
             var ranges = allowed.Order().Select(code => ((long)code, (long)code)).ToList();
             return ranges;
         }
+
+        public override List<(long Lo, long Hi)>? ExactRanges(FilterColumnStore store) => Ranges(store);
     }
 
     /// <summary>Above this many allowed texts a TEXT condition is not looked up code by code.</summary>
@@ -202,6 +248,9 @@ internal sealed class RowPredicate
     {
         public override List<(long Lo, long Hi)>? Ranges(FilterColumnStore store)
             => nullPasses ? null : ValueRanges.Of(store.Columns[Column].Type, conditions);
+
+        public override List<(long Lo, long Hi)>? ExactRanges(FilterColumnStore store)
+            => nullPasses ? null : integers?.ExactRanges();
 
         public override bool Matches(FilterColumnStore store, int slot)
         {
