@@ -41,6 +41,11 @@ internal sealed partial class VamanaIndex
     /// </summary>
     private const double WideningExponent = 0.75;
 
+    /// <summary>Below this share of passing rows in a widened beam's list, a second widened beam is not tried (the filtered walk answers).</summary>
+    private const double LocalWideningSelectivity = 0.05;
+
+    private static int Widened(int list, double selectivity) => (int)Math.Min(DiskAnnLimits.MaxK, Math.Ceiling(list / Math.Pow(selectivity, WideningExponent)));
+
     /// <summary>
     /// The k nearest rows, nearest first, into the result arrays; returns how many. With an allowed set of rowids
     /// (rowid IN ...) and/or a predicate on filter columns, the k nearest rows that pass both.
@@ -165,11 +170,26 @@ internal sealed partial class VamanaIndex
             var selectivity = (known ? matching.Count : Sampled()) / Math.Max(1.0, LiveCount);
             if (selectivity >= WideningSelectivity)
             {
-                GreedySearch(query, inverse, (int)Math.Min(DiskAnnLimits.MaxK, Math.Ceiling(list / Math.Pow(selectivity, WideningExponent))), scratch, recordExpanded: false);
+                var widened = Widened(list, selectivity);
+                GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
                 var found = Collect(query, inverse, scratch, k, passes, rowids, distances);
                 if (found >= wanted)
                 {
                     return found;
+                }
+
+                // Fewer rows pass near the query than over the table (a filter correlated with the vectors, the query
+                // away from the rows that pass): the share of the list that passes says how many. One more beam, widened
+                // by that share, still costs less than the filtered walk while the share is not tiny.
+                var local = Math.Max(1, found) / (double)Math.Max(1, scratch.PoolCount);
+                if (local >= LocalWideningSelectivity && Widened(list, local) > widened)
+                {
+                    GreedySearch(query, inverse, Widened(list, local), scratch, recordExpanded: false);
+                    found = Collect(query, inverse, scratch, k, passes, rowids, distances);
+                    if (found >= wanted)
+                    {
+                        return found;
+                    }
                 }
             }
 
