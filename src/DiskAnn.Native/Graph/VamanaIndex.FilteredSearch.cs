@@ -9,7 +9,9 @@ internal sealed partial class VamanaIndex
     /// <paramref name="listSize"/> (left in the scratch pool). It stops when the nearest node not yet expanded is
     /// farther than the farthest of a full result list; until the list is full it keeps walking, so a filter that few
     /// rows pass still gets every one of them (every node is reachable from the entry point). Tombstones route, as in
-    /// the unfiltered search.
+    /// the unfiltered search. With <paramref name="walks"/> (the rows of the query's partitions) the walk goes only
+    /// through rows it accepts and starts from <paramref name="starts"/> alone, which must reach every such row
+    /// (<see cref="ConfinedStarts"/>).
     /// </summary>
     public void FilteredGreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, IReadOnlyList<int>? starts, SearchScratch scratch, Func<int, bool>? walks = null)
     {
@@ -30,7 +32,14 @@ internal sealed partial class VamanaIndex
 
         if (starts is { Count: > 0 })
         {
-            PartitionWalk.Starts(Nodes, starts, first);
+            if (walks is null)
+            {
+                PartitionWalk.Starts(Nodes, starts, first);
+            }
+            else
+            {
+                first.AddRange(starts); // a confined walk starts where every row it may walk to is reached from
+            }
         }
 
         foreach (var slot in first)

@@ -197,7 +197,13 @@ internal sealed partial class VamanaIndex
             {
                 // Confined to partitions: the walk stays inside them, on the edges the partition-aware prune keeps
                 // between rows of one partition; the walk of the whole graph below answers when that finds too few.
-                FilteredGreedySearch(query, inverse, list, passes, seeds, scratch, predicate!.InPartitions);
+                var starts = new List<int>();
+                foreach (var key in predicate!.PartitionKeys!)
+                {
+                    starts.AddRange(ConfinedStarts(key));
+                }
+
+                FilteredGreedySearch(query, inverse, list, passes, starts, scratch, predicate.InPartitions);
                 var found = Collect(query, inverse, scratch, k, null, rowids, distances);
                 if (found >= wanted)
                 {
