@@ -18,7 +18,9 @@ internal sealed partial class VamanaIndex
     /// Linking a row of a partitioned table: besides what the search of the whole graph found, the rows of its own
     /// partition nearest it, found by a search confined to the partition (Filtered-DiskANN's per-label search). The
     /// whole graph's list holds few of them when the partition is a small share of the rows, and without them a
-    /// partition's rows would not be linked to each other well enough for a search that stays inside it.
+    /// partition's rows would not be linked to each other well enough for a search that stays inside it. A row that
+    /// joined its partition while it was small enough to scan has only the edges RobustPrune kept within it; the
+    /// confined search's starts still reach it.
     /// </summary>
     private void AddPartitionCandidates(int x, ReadOnlySpan<float> query, float queryInverseNorm, SearchScratch scratch)
     {
@@ -27,9 +29,10 @@ internal sealed partial class VamanaIndex
             return;
         }
 
+        // Only where a query at the table's search_list_size would search inside the partition: smaller ones are scanned.
         var key = filters.PartitionOf(x);
         var members = partitions.Slots(key);
-        if (members.Count < PartitionWalk.MinRows)
+        if (members.Count < PartitionWalk.MinRows || members.Count <= PartitionScanRows(Options.SearchListSize))
         {
             return;
         }

@@ -193,12 +193,12 @@ internal sealed partial class VamanaIndex
                 }
             }
 
-            if (seeds is not null)
+            if (seeds is not null && predicate!.PartitionKeys!.All(key => nodes.Filters!.Partitions!.Slots(key).Count > PartitionScanRows(Math.Max(list, Options.SearchListSize))))
             {
-                // Confined to partitions: the walk stays inside them, on the edges the partition-aware prune keeps
-                // between rows of one partition; the walk of the whole graph below answers when that finds too few.
+                // Confined to partitions whose rows were linked among themselves (see TryConfinedSearch): the walk stays
+                // inside them; the walk of the whole graph below answers when that finds too few.
                 var starts = new List<int>();
-                foreach (var key in predicate!.PartitionKeys!)
+                foreach (var key in predicate.PartitionKeys!)
                 {
                     starts.AddRange(ConfinedStarts(key));
                 }
@@ -231,7 +231,8 @@ internal sealed partial class VamanaIndex
     /// are not gathered; the search stays inside the partition (<see cref="ConfinedGreedySearch"/>) and costs about
     /// what a search of an index of that partition alone does (its list half as long again: within a partition a row has
     /// at most R/2 edges of its own, see <see cref="RobustPrune"/>). A partition small enough to scan (the scan-or-search
-    /// rule of <see cref="FilteredSearch"/> on an index of the partition's size) is scanned instead. False when not
+    /// rule of <see cref="FilteredSearch"/> on an index of the partition's size, at the query's list size or the
+    /// table's, whichever is larger) is scanned instead. False when not
     /// taken, or when the search found fewer than k rows of a partition that has k (rows not reachable inside it: the
     /// caller's search of the whole graph answers).
     /// </summary>
@@ -244,7 +245,9 @@ internal sealed partial class VamanaIndex
         }
 
         var members = Nodes.Filters!.Partitions!.Slots(key).Count;
-        if (members < PartitionWalk.MinRows || members <= (double)list * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1))
+        // The table's search_list_size counts too: linking searched inside partitions too large to scan at that list
+        // size, and only their rows are linked well enough among themselves for a search that stays inside.
+        if (members < PartitionWalk.MinRows || members <= PartitionScanRows(Math.Max(list, Options.SearchListSize)))
         {
             return false;
         }
@@ -253,6 +256,12 @@ internal sealed partial class VamanaIndex
         found = Collect(query, inverse, scratch, k, null, rowids, distances);
         return found >= Math.Min(k, members);
     }
+
+    /// <summary>
+    /// Up to how many rows a partition is scanned rather than searched inside by a query of list size
+    /// <paramref name="list"/>: the scan-or-search rule of <see cref="FilteredSearch"/> on an index of the partition's size.
+    /// </summary>
+    private double PartitionScanRows(int list) => (double)list * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1);
 
     /// <summary>
     /// The scan of a filter's matching rows: each ranked by the distance the graph search uses (to the int8 codes of a

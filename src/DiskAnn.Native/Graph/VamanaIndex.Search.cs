@@ -89,10 +89,10 @@ internal sealed partial class VamanaIndex
     }
 
     /// <summary>
-    /// The neighbours of <paramref name="node"/> not visited yet (and that <paramref name="walks"/> accepts, when given), marked visited, into <see cref="SearchScratch.Batch"/>
+    /// The neighbours of <paramref name="node"/> not visited yet, marked visited, into <see cref="SearchScratch.Batch"/>
     /// (returns how many), their vectors prefetched so the distances that follow find them in cache.
     /// </summary>
-    private int GatherUnvisited(int node, SearchScratch scratch, Func<int, bool>? walks = null)
+    private int GatherUnvisited(int node, SearchScratch scratch)
     {
         var neighbors = Nodes.Neighbors(node);
         if (scratch.Batch.Length < neighbors.Length)
@@ -103,7 +103,7 @@ internal sealed partial class VamanaIndex
         var unvisited = 0;
         foreach (var neighbor in neighbors)
         {
-            if (scratch.Visit(neighbor) && (walks is null || walks(neighbor)))
+            if (scratch.Visit(neighbor))
             {
                 Nodes.Prefetch(neighbor);
                 scratch.Batch[unvisited++] = neighbor;

@@ -15,7 +15,8 @@ namespace FunctionalTests.Sql;
 public sealed class PartitionSearchTests : DatabaseTest
 {
     // Below 128 dimensions the scan does not preselect by sketch, so a partition of more than
-    // search_list_size * max_degree / 4 = 20 * 32 / 4 = 160 rows is searched inside, not scanned.
+    // search_list_size * max_degree / 4 = 20 * 32 / 4 = 160 rows is searched inside, not scanned (and its rows are
+    // linked with a search of their partition: the table's search_list_size is 20 too).
     private const int Dimension = 24;
     private const int K = 10;
     private const int LargeRows = 500;
@@ -33,7 +34,7 @@ public sealed class PartitionSearchTests : DatabaseTest
     {
         _centres = [.. Enumerable.Range(0, 12).Select(_ => SqlHelpers.Gaussian(_random, Dimension, 1f))];
         using var c = Db.Open();
-        c.Execute($"CREATE VIRTUAL TABLE t USING diskann(dimension={Dimension}, metric={metric}, n INTEGER, tenant INTEGER PARTITION KEY)");
+        c.Execute($"CREATE VIRTUAL TABLE t USING diskann(dimension={Dimension}, metric={metric}, search_list_size=20, n INTEGER, tenant INTEGER PARTITION KEY)");
 
         // Five large partitions (one of them NULL) and forty small ones, loaded in one transaction.
         using (var transaction = c.BeginTransaction())
