@@ -1,15 +1,15 @@
 namespace DiskAnn.Graph;
 
 /// <summary>
-/// Where a search confined to one partition starts (<see cref="VamanaIndex.ConfinedGreedySearch"/>), and which
-/// partitions are searched that way: the linking of a row, the query and the integrity check agree on both, so the
-/// check can tell whether every row of such a partition is reachable from where the search starts.
+/// Where a search confined to one partition starts (<see cref="VamanaIndex.ConfinedGreedySearch"/>): rows spread over
+/// the partition, which the linking of a row uses as they are and a query completes with every row they do not reach
+/// (VamanaIndex.ConfinedStarts); and the smallest partition either searches inside.
 /// </summary>
 internal static class PartitionWalk
 {
     /// <summary>
-    /// Partitions of fewer rows are not searched inside (queries scan them), and linking a row does not search its
-    /// partition apart when it has fewer.
+    /// Partitions of fewer rows are never searched inside (queries scan them, linking a row does not search its
+    /// partition apart), whatever the list size.
     /// </summary>
     public const int MinRows = 64;
 

@@ -59,10 +59,9 @@ internal sealed partial class VamanaIndex
         }
 
         var inPartition = scratch.PruneKeptInPartition(maxDegree);
-        var partitionCopies = 0;
-        var selected = Select(p, slots, distances, kinds, inPartition, Math.Min(maxDegree, PartitionDegree), 0, ref partitionCopies, scratch, onlyKind: 1);
-        var rest = 0;
-        return Select(p, slots, distances, kinds, inPartition, maxDegree, selected, ref rest, scratch, onlyKind: -1);
+        var copiesKept = 0;
+        var selected = Select(p, slots, distances, kinds, inPartition, Math.Min(maxDegree, PartitionDegree), 0, ref copiesKept, scratch, onlyKind: 1);
+        return Select(p, slots, distances, kinds, inPartition, maxDegree, selected, ref copiesKept, scratch, onlyKind: -1);
     }
 
     /// <summary>Edges kept first within a row's own partition (of R).</summary>

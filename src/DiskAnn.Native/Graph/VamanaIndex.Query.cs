@@ -232,9 +232,8 @@ internal sealed partial class VamanaIndex
     /// what a search of an index of that partition alone does (its list half as long again: within a partition a row has
     /// at most R/2 edges of its own, see <see cref="RobustPrune"/>). A partition small enough to scan (the scan-or-search
     /// rule of <see cref="FilteredSearch"/> on an index of the partition's size, at the query's list size or the
-    /// table's, whichever is larger) is scanned instead. False when not
-    /// taken, or when the search found fewer than k rows of a partition that has k (rows not reachable inside it: the
-    /// caller's search of the whole graph answers).
+    /// table's, whichever is larger) is scanned instead. False when not taken, or when the search found fewer than k
+    /// rows of a partition that has k (the caller's search of the whole graph answers).
     /// </summary>
     private bool TryConfinedSearch(float[] query, float inverse, int k, int list, RowPredicate predicate, SearchScratch scratch, long[] rowids, float[] distances, out int found)
     {
@@ -245,6 +244,7 @@ internal sealed partial class VamanaIndex
         }
 
         var members = Nodes.Filters!.Partitions!.Slots(key).Count;
+
         // The table's search_list_size counts too: linking searched inside partitions too large to scan at that list
         // size, and only their rows are linked well enough among themselves for a search that stays inside.
         if (members < PartitionWalk.MinRows || members <= PartitionScanRows(Math.Max(list, Options.SearchListSize)))
@@ -252,7 +252,7 @@ internal sealed partial class VamanaIndex
             return false;
         }
 
-        ConfinedGreedySearch(query, inverse, list + (list / 2), key, ConfinedStarts(key), scratch, recordExpanded: false);
+        ConfinedGreedySearch(query, inverse, Math.Min(DiskAnnLimits.MaxK, list + (list / 2)), key, ConfinedStarts(key), scratch, recordExpanded: false);
         found = Collect(query, inverse, scratch, k, null, rowids, distances);
         return found >= Math.Min(k, members);
     }
