@@ -193,7 +193,7 @@ internal sealed partial class VamanaIndex
                 }
             }
 
-            if (seeds is not null && predicate!.PartitionKeys!.All(key => nodes.Filters!.Partitions!.Slots(key).Count > PartitionScanRows(Math.Max(list, Options.SearchListSize))))
+            if (seeds is not null && SearchableInside(predicate!.PartitionKeys!, list))
             {
                 // Confined to partitions whose rows were linked among themselves (see TryConfinedSearch): the walk stays
                 // inside them; the walk of the whole graph below answers when that finds too few.
@@ -243,18 +243,41 @@ internal sealed partial class VamanaIndex
             return false;
         }
 
-        var members = Nodes.Filters!.Partitions!.Slots(key).Count;
-
-        // The table's search_list_size counts too: linking searched inside partitions too large to scan at that list
-        // size, and only their rows are linked well enough among themselves for a search that stays inside.
-        if (members < PartitionWalk.MinRows || members <= PartitionScanRows(Math.Max(list, Options.SearchListSize)))
+        if (!SearchableInside(key, list))
         {
             return false;
         }
 
+        var members = Nodes.Filters!.Partitions!.Slots(key).Count;
+
         ConfinedGreedySearch(query, inverse, Math.Min(DiskAnnLimits.MaxK, list + (list / 2)), key, ConfinedStarts(key), scratch, recordExpanded: false);
         found = Collect(query, inverse, scratch, k, null, rowids, distances);
         return found >= Math.Min(k, members);
+    }
+
+    /// <summary>Whether every one of the partitions is searched inside at this list size (see <see cref="SearchableInside(long?, int)"/>).</summary>
+    private bool SearchableInside(IReadOnlyList<long?> partitions, int list)
+    {
+        foreach (var key in partitions)
+        {
+            if (!SearchableInside(key, list))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a partition is too large to scan at this list size or the table's, whichever is larger: linking searched
+    /// inside partitions too large to scan at the table's, and only their rows are linked well enough among themselves
+    /// for a search that stays inside.
+    /// </summary>
+    private bool SearchableInside(long? partition, int list)
+    {
+        var members = Nodes.Filters!.Partitions!.Slots(partition).Count;
+        return members >= PartitionWalk.MinRows && members > PartitionScanRows(Math.Max(list, Options.SearchListSize));
     }
 
     /// <summary>
