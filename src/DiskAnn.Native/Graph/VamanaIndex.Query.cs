@@ -81,142 +81,66 @@ internal sealed partial class VamanaIndex
         }
     }
 
+    /// <summary>
+    /// The strategy a filtered query's rows call for, cheapest first: the search inside one partition
+    /// (<see cref="TryConfinedSearch"/>); a scan when few rows match (<see cref="ChooseScan"/>); the beam search widened
+    /// by the selectivity when many do (<see cref="TryWidenedBeams"/>); the walk inside the query's partitions
+    /// (<see cref="TryConfinedWalk"/>); and the filtered walk of the whole graph, which answers whatever the filter.
+    /// A strategy that may come back short hands over to the next; the last one cannot.
+    /// </summary>
     private int FilteredSearch(float[] query, float inverse, int k, int list, List<long>? allowed, RowPredicate? predicate, SearchScratch scratch, long[] rowids, float[] distances)
     {
-        var nodes = Nodes;
-        var mask = scratch.AllowedMask(nodes.SlotCount);
+        var rows = allowed is not null ? FilterRows.Named : predicate!.PartitionKeys is not null ? FilterRows.Partitions : FilterRows.Unnamed;
+        if (rows == FilterRows.Partitions && TryConfinedSearch(query, inverse, k, list, predicate!, scratch, rowids, distances, out var confined))
+        {
+            return confined;
+        }
+
+        var mask = scratch.AllowedMask(Nodes.SlotCount);
         var matching = scratch.Matching;
         matching.Clear();
-        var masked = false;
         try
         {
-            // The rows that can match, when something names them: the rowid list, or the partitions the query is confined to.
-            IReadOnlyList<int>? seeds = null;
-            if (allowed is not null)
+            if (rows == FilterRows.Named)
             {
-                masked = true;
-                foreach (var rowid in allowed)
-                {
-                    if (TryGetSlot(rowid, out var slot) && mask[slot] == 0 && (predicate is null || predicate.Matches(slot)))
-                    {
-                        matching.Add(slot);
-                        mask[slot] = 1;
-                    }
-                }
+                GatherAllowed(allowed!, predicate, mask, matching);
             }
-            else if (predicate!.PartitionKeys is { } keys)
+            else if (rows == FilterRows.Partitions)
             {
-                if (TryConfinedSearch(query, inverse, k, list, predicate, scratch, rowids, distances, out var confined))
-                {
-                    return confined;
-                }
-
-                foreach (var key in keys)
-                {
-                    foreach (var slot in nodes.Filters!.Partitions!.Slots(key))
-                    {
-                        if (predicate.Matches(slot))
-                        {
-                            matching.Add(slot);
-                        }
-                    }
-                }
-
-                seeds = matching;
+                GatherPartitions(predicate!, matching);
             }
 
-            var known = allowed is not null || seeds is not null;
-            if (known && matching.Count == 0)
+            if (rows != FilterRows.Unnamed && matching.Count == 0)
             {
                 return 0;
             }
 
-            // A scan costs one distance a matching row; the graph search about list / selectivity expansions of R
-            // neighbours each, many of them seen already. The scan is chosen while matching^2 <= list * live * R / 4
-            // (the 4 tuned with the `filtered` benchmark); it always returns every match.
-            var scanLimit = Math.Sqrt((double)list * LiveCount * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1));
-            var exact = known && matching.Count <= scanLimit;
-            double? sampled = null; // the sample is taken once, when some decision needs it
-            double Sampled() => sampled ??= EstimateMatching(predicate!);
-            if (!known)
-            {
-                // Nothing names the rows: a column index bounds them (value ranges), else a sample estimates them.
-                Func<int, bool> live = slot => nodes.State(slot) is NodeState.Linked or NodeState.Pending;
-                if (predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound) && (bound <= scanLimit || Sampled() <= scanLimit))
-                {
-                    predicate.Collect(nodes.SlotCount, live, LiveCount, matching);
-                    exact = matching.Count <= scanLimit;
-                }
-                else if (bound == int.MaxValue && Sampled() <= scanLimit)
-                {
-                    GatherMatching(predicate, matching);
-                    exact = true;
-                }
-            }
-
-            if (exact)
+            if (ChooseScan(rows, predicate, list, matching, out var matches))
             {
                 ScanSearch(query, inverse, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(matching), list, scratch);
                 return Collect(query, inverse, scratch, k, null, rowids, distances);
             }
 
-            Func<int, bool> passes = masked
+            Func<int, bool> passes = rows == FilterRows.Named
                 ? slot => mask[slot] != 0
                 : predicate!.Matches;
-            var wanted = Math.Min(k, known ? matching.Count : LiveCount);
-
-            // Many rows pass: the ordinary beam search, its list widened by (1 / selectivity)^0.75, then the passing
-            // rows of the list; cheaper than the filtered walk, whose frontier holds every node nearer than the list's last.
-            var selectivity = (known ? matching.Count : Sampled()) / Math.Max(1.0, LiveCount);
-            if (selectivity >= WideningSelectivity)
+            var wanted = Math.Min(k, rows == FilterRows.Unnamed ? LiveCount : matching.Count);
+            if (TryWidenedBeams(query, inverse, k, list, matches / Math.Max(1.0, LiveCount), wanted, passes, scratch, rowids, distances, out var found))
             {
-                var widened = Widened(list, selectivity);
-                GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
-                var found = Collect(query, inverse, scratch, k, passes, rowids, distances);
-                if (found >= wanted)
-                {
-                    return found;
-                }
-
-                // Fewer rows pass near the query than over the table (a filter correlated with the vectors, the query
-                // away from the rows that pass): the share of the list that passes says how many. One more beam, widened
-                // by that share, still costs less than the filtered walk while the share is not tiny.
-                var local = Math.Max(1, found) / (double)Math.Max(1, scratch.PoolCount);
-                if (local >= LocalWideningSelectivity && Widened(list, local) > widened)
-                {
-                    GreedySearch(query, inverse, Widened(list, local), scratch, recordExpanded: false);
-                    found = Collect(query, inverse, scratch, k, passes, rowids, distances);
-                    if (found >= wanted)
-                    {
-                        return found;
-                    }
-                }
+                return found;
             }
 
-            if (seeds is not null && SearchableInside(predicate!.PartitionKeys!, list))
+            if (rows == FilterRows.Partitions && TryConfinedWalk(query, inverse, k, list, wanted, passes, predicate!, scratch, rowids, distances, out found))
             {
-                // Confined to partitions whose rows were linked among themselves (see TryConfinedSearch): the walk stays
-                // inside them; the walk of the whole graph below answers when that finds too few.
-                var starts = new List<int>();
-                foreach (var key in predicate.PartitionKeys!)
-                {
-                    starts.AddRange(ConfinedStarts(key));
-                }
-
-                FilteredGreedySearch(query, inverse, list, passes, starts, scratch, predicate.InPartitions);
-                var found = Collect(query, inverse, scratch, k, null, rowids, distances);
-                if (found >= wanted)
-                {
-                    return found;
-                }
+                return found;
             }
 
-            FilteredGreedySearch(query, inverse, list, passes, seeds, scratch);
+            FilteredGreedySearch(query, inverse, list, passes, rows == FilterRows.Partitions ? matching : null, scratch);
             return Collect(query, inverse, scratch, k, null, rowids, distances);
         }
         finally
         {
-            if (masked)
+            if (rows == FilterRows.Named)
             {
                 foreach (var slot in matching)
                 {
@@ -226,12 +150,152 @@ internal sealed partial class VamanaIndex
         }
     }
 
+    /// <summary>What names a filtered query's rows before it searches.</summary>
+    private enum FilterRows
+    {
+        /// <summary>A rowid list (rowid IN ...): its rows that pass the predicate are gathered and marked in the mask.</summary>
+        Named,
+
+        /// <summary>The partitions the query is confined to: their rows that pass are gathered.</summary>
+        Partitions,
+
+        /// <summary>Nothing: a predicate over the whole table, whose rows are gathered only when a scan is chosen.</summary>
+        Unnamed,
+    }
+
+    /// <summary>The rows of the rowid list that exist and pass the predicate, once each, marked in <paramref name="mask"/>.</summary>
+    private void GatherAllowed(List<long> allowed, RowPredicate? predicate, byte[] mask, List<int> matching)
+    {
+        foreach (var rowid in allowed)
+        {
+            if (TryGetSlot(rowid, out var slot) && mask[slot] == 0 && (predicate is null || predicate.Matches(slot)))
+            {
+                matching.Add(slot);
+                mask[slot] = 1;
+            }
+        }
+    }
+
+    /// <summary>The rows of the query's partitions that pass the predicate.</summary>
+    private void GatherPartitions(RowPredicate predicate, List<int> matching)
+    {
+        foreach (var key in predicate.PartitionKeys!)
+        {
+            foreach (var slot in Nodes.Filters!.Partitions!.Slots(key))
+            {
+                if (predicate.Matches(slot))
+                {
+                    matching.Add(slot);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the matching rows are few enough to scan; then they are in <paramref name="matching"/>. A scan costs one
+    /// distance a matching row; the graph search about list / selectivity expansions of R neighbours each, many of them
+    /// seen already. The scan is chosen while matching^2 &lt;= list * live * R / 4 (the 4 tuned with the `filtered`
+    /// benchmark; sketches make a scanned row about <see cref="SketchScanGain"/> times cheaper); it always returns every
+    /// match. Rows not named beforehand are bounded by a column index (value ranges), else estimated from a sample, and
+    /// gathered only when that says a scan may do. <paramref name="matches"/>: how many rows match, counted where they
+    /// were gathered, else estimated.
+    /// </summary>
+    private bool ChooseScan(FilterRows rows, RowPredicate? predicate, int list, List<int> matching, out double matches)
+    {
+        var scanLimit = Math.Sqrt((double)list * LiveCount * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1));
+        if (rows != FilterRows.Unnamed)
+        {
+            matches = matching.Count;
+            return matching.Count <= scanLimit;
+        }
+
+        var nodes = Nodes;
+        double? sampled = null; // the sample is taken once, when some decision needs it
+        double Sampled() => sampled ??= EstimateMatching(predicate!);
+        Func<int, bool> live = slot => nodes.State(slot) is NodeState.Linked or NodeState.Pending;
+        if (predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound) && (bound <= scanLimit || Sampled() <= scanLimit))
+        {
+            predicate.Collect(nodes.SlotCount, live, LiveCount, matching);
+            matches = matching.Count;
+            return matching.Count <= scanLimit;
+        }
+
+        if (bound == int.MaxValue && Sampled() <= scanLimit)
+        {
+            GatherMatching(predicate, matching);
+            matches = matching.Count;
+            return true;
+        }
+
+        matches = Sampled();
+        return false;
+    }
+
+    /// <summary>
+    /// Many rows pass (<see cref="WideningSelectivity"/> of them or more): the ordinary beam search, its list widened by
+    /// (1 / selectivity)^<see cref="WideningExponent"/>, then the passing rows of the list; cheaper than the filtered walk,
+    /// whose frontier holds every node nearer than the list's last. When fewer pass near the query than over the table
+    /// (a filter correlated with the vectors, a query away from the rows that pass), the share of the list that passed
+    /// says how many: one more beam, widened by that share, still costs less than the filtered walk while the share is
+    /// not tiny. False when not taken or short of <paramref name="wanted"/>.
+    /// </summary>
+    private bool TryWidenedBeams(float[] query, float inverse, int k, int list, double selectivity, int wanted, Func<int, bool> passes, SearchScratch scratch, long[] rowids, float[] distances, out int found)
+    {
+        found = 0;
+        if (selectivity < WideningSelectivity)
+        {
+            return false;
+        }
+
+        var widened = Widened(list, selectivity);
+        GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
+        found = Collect(query, inverse, scratch, k, passes, rowids, distances);
+        if (found >= wanted)
+        {
+            return true;
+        }
+
+        var local = Math.Max(1, found) / (double)Math.Max(1, scratch.PoolCount);
+        if (local < LocalWideningSelectivity || Widened(list, local) <= widened)
+        {
+            return false;
+        }
+
+        GreedySearch(query, inverse, Widened(list, local), scratch, recordExpanded: false);
+        found = Collect(query, inverse, scratch, k, passes, rowids, distances);
+        return found >= wanted;
+    }
+
+    /// <summary>
+    /// A query of partitions with other conditions, every partition searchable inside (<see cref="SearchableInside(IReadOnlyList{long?}, int)"/>):
+    /// the filtered walk stays inside the partitions, from their confined starts (see <see cref="TryConfinedSearch"/>).
+    /// False when not taken or short of <paramref name="wanted"/> (the walk of the whole graph answers).
+    /// </summary>
+    private bool TryConfinedWalk(float[] query, float inverse, int k, int list, int wanted, Func<int, bool> passes, RowPredicate predicate, SearchScratch scratch, long[] rowids, float[] distances, out int found)
+    {
+        found = 0;
+        if (!SearchableInside(predicate.PartitionKeys!, list))
+        {
+            return false;
+        }
+
+        var starts = new List<int>();
+        foreach (var key in predicate.PartitionKeys!)
+        {
+            starts.AddRange(ConfinedStarts(key));
+        }
+
+        FilteredGreedySearch(query, inverse, list, passes, starts, scratch, predicate.InPartitions);
+        found = Collect(query, inverse, scratch, k, null, rowids, distances);
+        return found >= wanted;
+    }
+
     /// <summary>
     /// A query confined to one large partition and nothing else: every live row of the partition matches, so its rows
     /// are not gathered; the search stays inside the partition (<see cref="ConfinedGreedySearch"/>) and costs about
     /// what a search of an index of that partition alone does (its list half as long again: within a partition a row has
     /// at most R/2 edges of its own, see <see cref="RobustPrune"/>). A partition small enough to scan (the scan-or-search
-    /// rule of <see cref="FilteredSearch"/> on an index of the partition's size, at the query's list size or the
+    /// rule of <see cref="ChooseScan"/> on an index of the partition's size, at the query's list size or the
     /// table's, whichever is larger) is scanned instead. False when not taken, or when the search found fewer than k
     /// rows of a partition that has k (the caller's search of the whole graph answers).
     /// </summary>
@@ -282,7 +346,7 @@ internal sealed partial class VamanaIndex
 
     /// <summary>
     /// Up to how many rows a partition is scanned rather than searched inside by a query of list size
-    /// <paramref name="list"/>: the scan-or-search rule of <see cref="FilteredSearch"/> on an index of the partition's size.
+    /// <paramref name="list"/>: the scan-or-search rule of <see cref="ChooseScan"/> on an index of the partition's size.
     /// </summary>
     private double PartitionScanRows(int list) => (double)list * Options.MaxDegree / 4 * (SketchesUsable ? SketchScanGain : 1);
 
