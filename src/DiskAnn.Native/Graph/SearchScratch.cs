@@ -74,6 +74,55 @@ internal sealed class SearchScratch
         PoolCount = 0;
         PoolCapacity = listSize;
         ExpandedCount = 0;
+        KeepDropped = false;
+        _droppedCount = 0;
+    }
+
+    /// <summary>
+    /// Whether the candidates a full pool turns away or evicts are kept aside (until the next <see cref="Begin"/>), so
+    /// that <see cref="Grow"/> can widen the list of a finished beam and the search resume where it stopped.
+    /// </summary>
+    public bool KeepDropped;
+
+    private PoolEntry[] _dropped = new PoolEntry[256];
+    private int _droppedCount;
+
+    /// <summary>
+    /// Widens the pool to <paramref name="listSize"/> and fills it with the nearest candidates dropped so far (kept with
+    /// <see cref="KeepDropped"/>). Every dropped candidate lies at or beyond the pool's farthest (once full, the pool's
+    /// farthest only comes nearer), so they go after the pool's entries, in order, as a search with the wider list
+    /// would have kept them; expanded ones stay expanded.
+    /// </summary>
+    public void Grow(int listSize)
+    {
+        if (listSize <= PoolCapacity)
+        {
+            return;
+        }
+
+        if (Pool.Length < listSize + 1)
+        {
+            Array.Resize(ref Pool, listSize + 1);
+        }
+
+        PoolCapacity = listSize;
+        var dropped = _dropped.AsSpan(0, _droppedCount);
+        dropped.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+        var taken = Math.Min(dropped.Length, listSize - PoolCount);
+        dropped[..taken].CopyTo(Pool.AsSpan(PoolCount));
+        PoolCount += taken;
+        dropped[taken..].CopyTo(_dropped);
+        _droppedCount -= taken;
+    }
+
+    private void Drop(PoolEntry entry)
+    {
+        if (_droppedCount == _dropped.Length)
+        {
+            Array.Resize(ref _dropped, _droppedCount * 2);
+        }
+
+        _dropped[_droppedCount++] = entry;
     }
 
     public void NewVisitedSet(int slotCount)
@@ -113,7 +162,17 @@ internal sealed class SearchScratch
         var pool = Pool;
         if (count == PoolCapacity && distance >= pool[count - 1].Distance)
         {
+            if (KeepDropped)
+            {
+                Drop(new PoolEntry(distance, slot));
+            }
+
             return -1;
+        }
+
+        if (count == PoolCapacity && KeepDropped)
+        {
+            Drop(pool[count - 1]); // evicted below
         }
 
         var lo = 0;

@@ -236,8 +236,9 @@ internal sealed partial class VamanaIndex
     /// (1 / selectivity)^<see cref="WideningExponent"/>, then the passing rows of the list; cheaper than the filtered walk,
     /// whose frontier holds every node nearer than the list's last. When fewer pass near the query than over the table
     /// (a filter correlated with the vectors, a query away from the rows that pass), the share of the list that passed
-    /// says how many: one more beam, widened by that share, still costs less than the filtered walk while the share is
-    /// not tiny. False when not taken or short of <paramref name="wanted"/>.
+    /// says how many: the beam goes on with its list widened by that share (<see cref="WidenBeam"/>: what it expanded is
+    /// not expanded again), which costs less than the filtered walk while the share is not tiny. False when not taken or
+    /// short of <paramref name="wanted"/>.
     /// </summary>
     private bool TryWidenedBeams(float[] query, float inverse, int k, int list, double selectivity, int wanted, Func<int, bool> passes, SearchScratch scratch, long[] rowids, float[] distances, out int found)
     {
@@ -247,23 +248,38 @@ internal sealed partial class VamanaIndex
             return false;
         }
 
-        var widened = Widened(list, selectivity);
-        GreedySearch(query, inverse, widened, scratch, recordExpanded: false);
-        found = Collect(query, inverse, scratch, k, passes, rowids, distances);
-        if (found >= wanted)
+        GreedySearch(query, inverse, Widened(list, selectivity), scratch, recordExpanded: false, growable: true);
+        var passing = CountPassing(scratch, passes);
+        while (passing < wanted)
         {
-            return true;
+            var local = Math.Max(1, passing) / (double)Math.Max(1, scratch.PoolCount);
+            if (local < LocalWideningSelectivity || Widened(list, local) <= scratch.PoolCapacity)
+            {
+                return false;
+            }
+
+            WidenBeam(query, inverse, Widened(list, local), scratch);
+            passing = CountPassing(scratch, passes);
         }
 
-        var local = Math.Max(1, found) / (double)Math.Max(1, scratch.PoolCount);
-        if (local < LocalWideningSelectivity || Widened(list, local) <= widened)
+        found = Collect(query, inverse, scratch, k, passes, rowids, distances);
+        return true;
+    }
+
+    /// <summary>How many live rows of the list pass.</summary>
+    private int CountPassing(SearchScratch scratch, Func<int, bool> passes)
+    {
+        var count = 0;
+        for (var i = 0; i < scratch.PoolCount; i++)
         {
-            return false;
+            var slot = scratch.Pool[i].Slot;
+            if (Nodes.State(slot) == NodeState.Linked && passes(slot))
+            {
+                count++;
+            }
         }
 
-        GreedySearch(query, inverse, Widened(list, local), scratch, recordExpanded: false);
-        found = Collect(query, inverse, scratch, k, passes, rowids, distances);
-        return found >= wanted;
+        return count;
     }
 
     /// <summary>

@@ -7,11 +7,13 @@ internal sealed partial class VamanaIndex
     /// GreedySearch: a beam search of list size <paramref name="listSize"/> from the entry point. Leaves the
     /// <paramref name="listSize"/> closest nodes found in the scratch pool (tombstones included: callers skip
     /// them) and, when <paramref name="recordExpanded"/>, every expanded node with its distance (the set V that
-    /// RobustPrune chooses from).
+    /// RobustPrune chooses from). With <paramref name="growable"/>, the candidates the list drops are kept aside so that
+    /// <see cref="WidenBeam"/> can go on with a longer list.
     /// </summary>
-    public void GreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, SearchScratch scratch, bool recordExpanded)
+    public void GreedySearch(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, SearchScratch scratch, bool recordExpanded, bool growable = false)
     {
         scratch.Begin(Nodes.SlotCount, listSize);
+        scratch.KeepDropped = growable;
         if (Entry < 0)
         {
             return;
@@ -49,6 +51,16 @@ internal sealed partial class VamanaIndex
         }
 
         Beam(query, queryInverseNorm, scratch, recordExpanded, filters, partition);
+    }
+
+    /// <summary>
+    /// Goes on with a finished growable <see cref="GreedySearch"/> as if its list had been <paramref name="listSize"/>
+    /// from the start: the nearest candidates it dropped come back into the list, and the beam expands what is left.
+    /// </summary>
+    public void WidenBeam(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, SearchScratch scratch)
+    {
+        scratch.Grow(listSize);
+        Beam(query, queryInverseNorm, scratch, recordExpanded: false, null, null);
     }
 
     /// <summary>The beam of GreedySearch from what the pool holds: expands the nearest node not expanded until none is left.</summary>
