@@ -52,6 +52,29 @@ public sealed class WidenBeamTests
         Assert.True(widenedHits >= freshHits * 0.97, $"widened {widenedHits} vs fresh {freshHits}");
     }
 
+    [Fact]
+    public void Growing_the_list_brings_back_the_nearest_dropped_candidates_in_order()
+    {
+        var scratch = new SearchScratch();
+        scratch.Begin(1_000, 3);
+        scratch.KeepDropped = true;
+        var random = new Random(5);
+        var distances = Enumerable.Range(0, 500).Select(i => (Slot: i, Distance: (float)random.NextDouble())).ToArray();
+        foreach (var (slot, distance) in distances)
+        {
+            scratch.Offer(slot, distance);
+        }
+
+        scratch.Grow(40);
+        var expected = distances.OrderBy(d => d.Distance).Take(40).Select(d => d.Slot).ToArray();
+        Assert.Equal(expected, Enumerable.Range(0, scratch.PoolCount).Select(i => scratch.Pool[i].Slot).ToArray());
+
+        // Growing again takes the next nearest of those still dropped.
+        scratch.Grow(100);
+        expected = distances.OrderBy(d => d.Distance).Take(100).Select(d => d.Slot).ToArray();
+        Assert.Equal(expected, Enumerable.Range(0, scratch.PoolCount).Select(i => scratch.Pool[i].Slot).ToArray());
+    }
+
     private static int Hits(VamanaIndex index, SearchScratch scratch, HashSet<long> exact)
     {
         var hits = 0;

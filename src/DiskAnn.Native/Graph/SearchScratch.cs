@@ -107,12 +107,61 @@ internal sealed class SearchScratch
 
         PoolCapacity = listSize;
         var dropped = _dropped.AsSpan(0, _droppedCount);
-        dropped.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
         var taken = Math.Min(dropped.Length, listSize - PoolCount);
-        dropped[..taken].CopyTo(Pool.AsSpan(PoolCount));
+        if (taken == 0)
+        {
+            return;
+        }
+
+        // The nearest `taken` to the front (a max-heap of them, one pass over the rest: the dropped can be many times
+        // the list), in order; the others stay dropped, in no order.
+        var heap = dropped[..taken];
+        for (var i = (taken / 2) - 1; i >= 0; i--)
+        {
+            SiftDown(heap, i);
+        }
+
+        for (var i = taken; i < dropped.Length; i++)
+        {
+            if (dropped[i].Distance < heap[0].Distance)
+            {
+                (dropped[i], heap[0]) = (heap[0], dropped[i]);
+                SiftDown(heap, 0);
+            }
+        }
+
+        heap.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+        heap.CopyTo(Pool.AsSpan(PoolCount));
         PoolCount += taken;
         dropped[taken..].CopyTo(_dropped);
         _droppedCount -= taken;
+    }
+
+    /// <summary>Restores the max-heap order (by distance) below <paramref name="at"/>.</summary>
+    private static void SiftDown(Span<PoolEntry> heap, int at)
+    {
+        while (true)
+        {
+            var largest = at;
+            var left = (2 * at) + 1;
+            if (left < heap.Length && heap[left].Distance > heap[largest].Distance)
+            {
+                largest = left;
+            }
+
+            if (left + 1 < heap.Length && heap[left + 1].Distance > heap[largest].Distance)
+            {
+                largest = left + 1;
+            }
+
+            if (largest == at)
+            {
+                return;
+            }
+
+            (heap[at], heap[largest]) = (heap[largest], heap[at]);
+            at = largest;
+        }
     }
 
     private void Drop(PoolEntry entry)

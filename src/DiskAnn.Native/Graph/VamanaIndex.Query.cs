@@ -196,8 +196,8 @@ internal sealed partial class VamanaIndex
     /// distance a matching row; the graph search about list / selectivity expansions of R neighbours each, many of them
     /// seen already. The scan is chosen while matching^2 &lt;= list * live * R / 4 (the 4 tuned with the `filtered`
     /// benchmark; sketches make a scanned row about <see cref="SketchScanGain"/> times cheaper); it always returns every
-    /// match. Rows not named beforehand are bounded by a column index (value ranges), else estimated from a sample, and
-    /// gathered only when that says a scan may do. <paramref name="matches"/>: how many rows match, counted where they
+    /// match. Rows not named beforehand are bounded and estimated by the column indexes (value ranges), else estimated
+    /// from a sample, and gathered only when that says a scan may do. <paramref name="matches"/>: how many rows match, counted where they
     /// were gathered, else estimated.
     /// </summary>
     private bool ChooseScan(FilterRows rows, RowPredicate? predicate, int list, List<int> matching, out double matches)
@@ -210,10 +210,10 @@ internal sealed partial class VamanaIndex
         }
 
         var nodes = Nodes;
-        double? sampled = null; // the sample is taken once, when some decision needs it
-        double Sampled() => sampled ??= EstimateMatching(predicate!);
         Func<int, bool> live = slot => nodes.State(slot) is NodeState.Linked or NodeState.Pending;
-        if (predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound) && (bound <= scanLimit || Sampled() <= scanLimit))
+        var counted = predicate!.TryCount(nodes.SlotCount, live, LiveCount, out var bound, out var estimate);
+        double Sampled() => double.IsNaN(estimate) ? estimate = EstimateMatching(predicate) : estimate; // sampled once, when some decision needs it
+        if (counted && (bound <= scanLimit || Sampled() <= scanLimit))
         {
             predicate.Collect(nodes.SlotCount, live, LiveCount, matching);
             matches = matching.Count;
