@@ -102,6 +102,69 @@ public static class QueryRun
     /// </summary>
     public static int Repeat { get; set; } = 3;
 
+    /// <summary>
+    /// Two searches measured beside each other: their passes alternate (which goes first alternating too), so that a drift
+    /// of the shared machine's speed falls on both; <c>Ratio</c> is the median over the pairs of passes of the first's time
+    /// over the second's. Each outcome is that of its own median pass, as <see cref="Measure"/> reports it.
+    /// </summary>
+    public static (Outcome First, Outcome Second, double Ratio) MeasureBeside(
+        Dataset data, int k, (GroundTruth Truth, Search Search, bool[]? Allowed) first, (GroundTruth Truth, Search Search, bool[]? Allowed) second, int pairs = 5)
+    {
+        var n = data.QueryCount;
+        var runs = new[] { first, second };
+        var found = runs.Select(_ => new int[n * k]).ToArray();
+        var counts = runs.Select(_ => new int[n]).ToArray();
+        var passes = runs.Select(_ => new List<(double Seconds, double[] Latencies)>()).ToArray();
+        for (var r = 0; r < 2; r++)
+        {
+            for (var q = 0; q < Math.Min(50, n); q++)
+            {
+                runs[r].Search(q, found[r].AsSpan(q * k, k));
+            }
+        }
+
+        var ratios = new List<double>();
+        for (var pair = 0; pair < Math.Max(1, pairs); pair++)
+        {
+            for (var turn = 0; turn < 2; turn++)
+            {
+                var r = (pair + turn) % 2;
+                var latencies = new double[n];
+                var total = Stopwatch.StartNew();
+                for (var q = 0; q < n; q++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    counts[r][q] = runs[r].Search(q, found[r].AsSpan(q * k, k));
+                    latencies[q] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+
+                passes[r].Add((total.Elapsed.TotalSeconds, latencies));
+            }
+
+            ratios.Add(passes[0][^1].Seconds / passes[1][^1].Seconds);
+        }
+
+        ratios.Sort();
+        var outcomes = new Outcome[2];
+        for (var r = 0; r < 2; r++)
+        {
+            var sorted = passes[r].OrderBy(p => p.Seconds).ToList();
+            var (seconds, median) = sorted[sorted.Count / 2];
+            double recall = 0;
+            var shortAnswers = 0;
+            for (var q = 0; q < n; q++)
+            {
+                recall += runs[r].Truth.Recall(data, q, found[r].AsSpan(q * k, counts[r][q]), runs[r].Allowed);
+                shortAnswers += counts[r][q] < Math.Min(k, runs[r].Truth.Counts[q]) ? 1 : 0;
+            }
+
+            Array.Sort(median);
+            outcomes[r] = new Outcome(recall / n, n / seconds, seconds * 1000 / n, median[(int)(0.9 * (n - 1))], shortAnswers);
+        }
+
+        return (outcomes[0], outcomes[1], ratios[ratios.Count / 2]);
+    }
+
     public static Outcome Measure(Dataset data, GroundTruth truth, int k, Search search, int? queryCount = null, bool[]? allowed = null, int warmup = 50)
     {
         var n = Math.Min(queryCount ?? data.QueryCount, data.QueryCount);

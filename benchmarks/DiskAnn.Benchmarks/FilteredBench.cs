@@ -117,26 +117,28 @@ public static class FilteredBench
             using var filtered = new KnnQuery(connection, FilteredTable, k, withListSize: true, extraWhere: test.Where);
             filtered.ListSize = l;
             filtered.Prepare();
-            var outcome = QueryRun.Measure(data, truth, k, (q, found) =>
-            {
-                var n = filtered.Run(data.QueryBlobs[q], found);
-                foreach (var index in found[..n])
+            // The unfiltered search beside it, pass for pass, so that the ratio compares measures taken a moment apart
+            // (the shared machine's speed moves the absolute figures by up to ~50% over a run, and more between runs).
+            var (outcome, beside, ratio) = QueryRun.MeasureBeside(
+                data,
+                k,
+                (truth, (q, found) =>
                 {
-                    disallowed += allowed[index] ? 0 : 1;
-                }
+                    var n = filtered.Run(data.QueryBlobs[q], found);
+                    foreach (var index in found[..n])
+                    {
+                        disallowed += allowed[index] ? 0 : 1;
+                    }
 
-                return n;
-            }, allowed: allowed);
-
-            // The unfiltered search again right after, so that the ratio compares two measures taken a moment apart
-            // (the shared machine's load moves the absolute figures by up to ~50% over a run).
-            var beside = QueryRun.Measure(data, unfilteredTruth, k, (q, found) => plain.Run(data.QueryBlobs[q], found));
+                    return n;
+                }, allowed),
+                (unfilteredTruth, (q, found) => plain.Run(data.QueryBlobs[q], found), null));
 
             using var subquery = new KnnQuery(connection, FilteredTable, k, withListSize: true, extraWhere: $"rowid IN (SELECT id FROM docs WHERE {test.Where})");
             subquery.ListSize = l;
             subquery.Prepare();
             var inList = QueryRun.Measure(data, truth, k, (q, found) => subquery.Run(data.QueryBlobs[q], found), allowed: allowed);
-            table.Add(test.Label, candidates.Length, outcome.Recall, outcome.MeanMs, outcome.P90Ms, beside.MeanMs, Report.X(outcome.MeanMs / beside.MeanMs), outcome.ShortAnswers, disallowed, inList.Recall, inList.MeanMs, Report.X(inList.MeanMs / beside.MeanMs));
+            table.Add(test.Label, candidates.Length, outcome.Recall, outcome.MeanMs, outcome.P90Ms, beside.MeanMs, Report.X(ratio), outcome.ShortAnswers, disallowed, inList.Recall, inList.MeanMs, Report.X(inList.MeanMs / beside.MeanMs));
             Report.Progress($"filtered {test.Label}: recall {outcome.Recall:0.0000} {outcome.MeanMs:0.000} ms short {outcome.ShortAnswers} disallowed {disallowed}; rowid IN {inList.MeanMs:0.000} ms");
         }
 
@@ -151,19 +153,22 @@ public static class FilteredBench
             only.ListSize = l;
             only.Prepare();
             var memberTruth = GroundTruth.Compute(data, k, members);
-            var outcome = QueryRun.Measure(data, memberTruth, k, (q, found) => only.Run(data.QueryBlobs[q], found));
             using var confined = new KnnQuery(connection, FilteredTable, k, withListSize: true, extraWhere: $"tenant = {partition}");
             confined.ListSize = l;
             confined.Prepare();
-            var inTable = QueryRun.Measure(data, memberTruth, k, (q, found) => confined.Run(data.QueryBlobs[q], found));
+            var (inTable, outcome, ratio) = QueryRun.MeasureBeside(
+                data,
+                k,
+                (memberTruth, (q, found) => confined.Run(data.QueryBlobs[q], found), null),
+                (memberTruth, (q, found) => only.Run(data.QueryBlobs[q], found), null));
             alone.Add($"tenant = {partition} ({members.Length:N0} rows): an index of that partition alone, unfiltered, {outcome.MeanMs:0.000} ms, recall {outcome.Recall:0.000}; "
-                + $"the query of that partition in the table, measured right after, {inTable.MeanMs:0.000} ms, recall {inTable.Recall:0.000}: {Report.X(inTable.MeanMs / outcome.MeanMs)}");
+                + $"the query of that partition in the table, measured beside it, {inTable.MeanMs:0.000} ms, recall {inTable.Recall:0.000}: {Report.X(ratio)}");
             Report.Progress($"filtered: alone {alone[^1]}");
         }
 
         Report.Heading($"Filtered KNN through SQL, filter columns vs `rowid IN` — {data.Name}, k = {k}, search_list_size = {l}");
         Report.Table(table);
-        Report.Line($"`{SqlIndex.CreateSql(data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY")}`; each query `SELECT rowid, distance FROM {FilteredTable} WHERE vector MATCH $q AND k = {k} AND search_list_size = {l} AND <predicate>`, prepared, one at a time; *vs unfiltered* divides by the unfiltered search of the same table measured right after the row's queries. Unfiltered on the same table at the start: {unfiltered.MeanMs:0.000} ms, recall {unfiltered.Recall:0.000}. bucket = murmur3-finalizer(id) % 1000; lang = one of 20 values l0..l19, price = 0..100, tenant = 1 to 5 for half the rows (10% each), else one of 995 small partitions (about 31 rows each; each value from the finalizer with its own seed); kind from the package name in texts.tsv (lib*, *-doc, fonts-*, python3-*, else other). The `rowid IN` columns run the same predicate as `rowid IN (SELECT id FROM docs WHERE <predicate>)` on an ordinary table with an index on each column. Built from the vectors of the unfiltered table with their filter values by one INSERT ... SELECT in {buildSeconds:0.0} s; an UPDATE of two filter columns of all {data.BaseCount:N0} rows took {updateSeconds:0.0} s (no re-linking).");
+        Report.Line($"`{SqlIndex.CreateSql(data, FilteredTable, "bucket INTEGER, lang TEXT, price REAL, kind TEXT, tenant INTEGER PARTITION KEY")}`; each query `SELECT rowid, distance FROM {FilteredTable} WHERE vector MATCH $q AND k = {k} AND search_list_size = {l} AND <predicate>`, prepared, one at a time; *vs unfiltered* is the median, over 5 pairs of passes over the queries alternating with the unfiltered search of the same table (which first alternating too), of the filtered pass's time over the unfiltered one's; the ms columns are each search's median pass. Unfiltered on the same table at the start: {unfiltered.MeanMs:0.000} ms, recall {unfiltered.Recall:0.000}. bucket = murmur3-finalizer(id) % 1000; lang = one of 20 values l0..l19, price = 0..100, tenant = 1 to 5 for half the rows (10% each), else one of 995 small partitions (about 31 rows each; each value from the finalizer with its own seed); kind from the package name in texts.tsv (lib*, *-doc, fonts-*, python3-*, else other). The `rowid IN` columns run the same predicate as `rowid IN (SELECT id FROM docs WHERE <predicate>)` on an ordinary table with an index on each column. Built from the vectors of the unfiltered table with their filter values by one INSERT ... SELECT in {buildSeconds:0.0} s; an UPDATE of two filter columns of all {data.BaseCount:N0} rows took {updateSeconds:0.0} s (no re-linking).");
         Report.Line($"The partitions beside an index holding only their rows: {string.Join("; ", alone)}.");
     }
 
