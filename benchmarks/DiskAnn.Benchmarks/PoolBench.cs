@@ -572,6 +572,13 @@ public static class PoolBench
         }
 
         var found = new int[k];
+        Action<int> RawKnnThen(Func<PoolDb> newContext, Action<PoolDb, int> query) => q =>
+        {
+            checksum += raw.Run(data.QueryBlobs[q], found);
+            using var db = newContext();
+            query(db, q);
+        };
+
         var variants = new (string Name, Action<int> Run)[]
         {
             ("new DbContext, KNN", q =>
@@ -610,30 +617,10 @@ public static class PoolBench
             // EF Core's own queries right after the raw KNN, in one loop: what the two cost together. A search walks
             // through memory that EF Core's per-context objects then miss in cache, so the sum of the two measured
             // apart understates what they cost one after the other (most with a new DbContext, which touches most).
-            ("new DbContext, raw KNN then PK", q =>
-            {
-                checksum += raw.Run(data.QueryBlobs[q], found);
-                using var db = new PoolDb(options);
-                Lookup(db, q);
-            }),
-            ("pooled DbContext, raw KNN then PK", q =>
-            {
-                checksum += raw.Run(data.QueryBlobs[q], found);
-                using var db = factory.CreateDbContext();
-                Lookup(db, q);
-            }),
-            ("new DbContext, raw KNN then k rows", q =>
-            {
-                checksum += raw.Run(data.QueryBlobs[q], found);
-                using var db = new PoolDb(options);
-                Rows(db, q);
-            }),
-            ("pooled DbContext, raw KNN then k rows", q =>
-            {
-                checksum += raw.Run(data.QueryBlobs[q], found);
-                using var db = factory.CreateDbContext();
-                Rows(db, q);
-            }),
+            ("new DbContext, raw KNN then PK", RawKnnThen(() => new PoolDb(options), Lookup)),
+            ("pooled DbContext, raw KNN then PK", RawKnnThen(factory.CreateDbContext, Lookup)),
+            ("new DbContext, raw KNN then k rows", RawKnnThen(() => new PoolDb(options), Rows)),
+            ("pooled DbContext, raw KNN then k rows", RawKnnThen(factory.CreateDbContext, Rows)),
         };
 
         // Two untimed rounds first (JIT tiering, EF's query cache, the image of the pooled connection EF uses), then
