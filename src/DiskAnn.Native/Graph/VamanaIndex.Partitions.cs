@@ -31,11 +31,12 @@ internal sealed partial class VamanaIndex
 
         // Only where a query at the table's search_list_size would search inside the partition: smaller ones are scanned.
         var key = filters.PartitionOf(x);
-        var members = partitions.Slots(key);
-        if (members.Count < PartitionWalk.MinRows || members.Count <= PartitionScanRows(Options.SearchListSize))
+        if (!SearchableInside(key, Options.SearchListSize))
         {
             return;
         }
+
+        var members = partitions.Slots(key);
 
         // Linked rows spread over the partition are enough here: the rows being linked change it all the time.
         var starts = scratch.Starts;
