@@ -53,6 +53,51 @@ public sealed class WidenBeamTests
     }
 
     [Fact]
+    public void A_filtered_walk_resumed_from_a_beam_far_from_the_passing_rows_finds_their_nearest()
+    {
+        var options = new GraphOptions(Dimension, DiskAnnMetric.L2, 16, 64, 1.2f, 32);
+        var index = new VamanaIndex(options, new NodeStore(options, chunkSlots: 64));
+        index.AfterLoad(-1, []);
+        var random = new Random(13);
+        var vectors = new List<float[]>();
+        for (var id = 1L; id <= 3_000; id++)
+        {
+            vectors.Add([.. Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble())]);
+            index.Add(id, vectors[^1]);
+        }
+
+        index.LinkPending();
+
+        // The rows that pass lie in one corner of the space (a filter correlated with the vectors), the queries in the other.
+        bool Passes(int slot) => vectors[(int)index.Nodes.RowId(slot) - 1][0] > 0.9f;
+        var scratch = new SearchScratch();
+        double resumedHits = 0, freshHits = 0;
+        const int Queries = 50, K = 10, List = 20;
+        for (var q = 0; q < Queries; q++)
+        {
+            float[] query = [.. Enumerable.Range(0, Dimension).Select(d => (float)random.NextDouble() * (d == 0 ? 0.2f : 1f))];
+            var exact = Enumerable.Range(0, vectors.Count).Where(i => vectors[i][0] > 0.9f).OrderBy(i => L2(query, vectors[i])).Take(K).Select(i => i + 1L).ToHashSet();
+
+            index.GreedySearch(query, 0f, List, scratch, recordExpanded: false, growable: true);
+            Assert.True(CountPassing(scratch, Passes) < K, "the beam alone found the passing rows: the query is not far from them");
+            index.ResumeAsWalk(query, 0f, List, Passes, scratch);
+            Assert.Equal(List, scratch.PoolCount);
+            for (var i = 0; i < scratch.PoolCount; i++)
+            {
+                Assert.True(Passes(scratch.Pool[i].Slot), "a row that does not pass in the walk's list");
+            }
+
+            resumedHits += Hits(index, scratch, exact, K);
+
+            index.FilteredGreedySearch(query, 0f, List, Passes, null, scratch);
+            freshHits += Hits(index, scratch, exact, K);
+        }
+
+        Assert.True(resumedHits / (Queries * K) > 0.95, $"resumed walk recall {resumedHits / (Queries * K):0.000}");
+        Assert.True(resumedHits >= freshHits * 0.98, $"resumed {resumedHits} vs a walk from the entry point {freshHits}");
+    }
+
+    [Fact]
     public void Growing_the_list_brings_back_the_nearest_dropped_candidates_in_order()
     {
         var scratch = new SearchScratch();
@@ -75,10 +120,21 @@ public sealed class WidenBeamTests
         Assert.Equal(expected, Enumerable.Range(0, scratch.PoolCount).Select(i => scratch.Pool[i].Slot).ToArray());
     }
 
-    private static int Hits(VamanaIndex index, SearchScratch scratch, HashSet<long> exact)
+    private static int CountPassing(SearchScratch scratch, Func<int, bool> passes)
+    {
+        var count = 0;
+        for (var i = 0; i < scratch.PoolCount; i++)
+        {
+            count += passes(scratch.Pool[i].Slot) ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    private static int Hits(VamanaIndex index, SearchScratch scratch, HashSet<long> exact, int first = int.MaxValue)
     {
         var hits = 0;
-        for (var i = 0; i < scratch.PoolCount; i++)
+        for (var i = 0; i < Math.Min(first, scratch.PoolCount); i++)
         {
             hits += exact.Contains(index.Nodes.RowId(scratch.Pool[i].Slot)) ? 1 : 0;
         }

@@ -137,6 +137,29 @@ internal sealed class SearchScratch
         _droppedCount -= taken;
     }
 
+    /// <summary>
+    /// Every candidate a finished growable beam measured (its pool and what it dropped, with whether each was expanded),
+    /// the pool emptied to capacity <paramref name="listSize"/> and no longer keeping what it drops: for the filtered
+    /// walk to go on from (see VamanaIndex.ResumeAsWalk). Valid until the next <see cref="Begin"/> or <see cref="Grow"/>.
+    /// </summary>
+    public ReadOnlySpan<PoolEntry> TakeMeasured(int listSize)
+    {
+        KeepDropped = false;
+        for (var i = 0; i < PoolCount; i++)
+        {
+            Drop(Pool[i]);
+        }
+
+        if (Pool.Length < listSize + 1)
+        {
+            Pool = new PoolEntry[listSize + 1];
+        }
+
+        PoolCount = 0;
+        PoolCapacity = listSize;
+        return _dropped.AsSpan(0, _droppedCount);
+    }
+
     /// <summary>Restores the max-heap order (by distance) below <paramref name="at"/>.</summary>
     private static void SiftDown(Span<PoolEntry> heap, int at)
     {

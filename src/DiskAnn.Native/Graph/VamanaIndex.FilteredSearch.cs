@@ -55,6 +55,39 @@ internal sealed partial class VamanaIndex
             }
         }
 
+        Walk(query, queryInverseNorm, listSize, passes, scratch, walks);
+    }
+
+    /// <summary>
+    /// Goes on from a finished growable <see cref="GreedySearch"/> as the filtered walk (of the whole graph) would: every
+    /// node the beam measured and did not expand goes into the frontier, the passing ones into a result list of size
+    /// <paramref name="listSize"/>, and the walk continues from there; so a query that turns out to be far from the
+    /// rows that pass does not walk again the way the beam came.
+    /// </summary>
+    public void ResumeAsWalk(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, SearchScratch scratch)
+    {
+        var frontier = scratch.Frontier;
+        frontier.Clear();
+        foreach (var measured in scratch.TakeMeasured(listSize))
+        {
+            if (!measured.Expanded)
+            {
+                frontier.Enqueue(measured.Slot, measured.Distance);
+            }
+
+            if (Nodes.State(measured.Slot) == NodeState.Linked && passes(measured.Slot))
+            {
+                scratch.Offer(measured.Slot, measured.Distance);
+            }
+        }
+
+        Walk(query, queryInverseNorm, listSize, passes, scratch, null);
+    }
+
+    /// <summary>The filtered walk from its frontier: see <see cref="FilteredGreedySearch"/>.</summary>
+    private void Walk(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, SearchScratch scratch, Func<int, bool>? walks)
+    {
+        var frontier = scratch.Frontier;
         while (frontier.TryDequeue(out var node, out var nodeDistance))
         {
             if (scratch.PoolCount == listSize && nodeDistance > scratch.Pool[listSize - 1].Distance)

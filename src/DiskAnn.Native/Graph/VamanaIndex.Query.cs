@@ -125,7 +125,7 @@ internal sealed partial class VamanaIndex
                 ? slot => mask[slot] != 0
                 : predicate!.Matches;
             var wanted = Math.Min(k, rows == FilterRows.Unnamed ? LiveCount : matching.Count);
-            if (TryWidenedBeams(query, inverse, k, list, matches / Math.Max(1.0, LiveCount), wanted, passes, scratch, rowids, distances, out var found))
+            if (TryWidenedBeams(query, inverse, k, list, matches / Math.Max(1.0, LiveCount), wanted, passes, resumeAsWalk: rows != FilterRows.Partitions, scratch, rowids, distances, out var found))
             {
                 return found;
             }
@@ -237,10 +237,11 @@ internal sealed partial class VamanaIndex
     /// whose frontier holds every node nearer than the list's last. When fewer pass near the query than over the table
     /// (a filter correlated with the vectors, a query away from the rows that pass), the share of the list that passed
     /// says how many: the beam goes on with its list widened by that share (<see cref="WidenBeam"/>: what it expanded is
-    /// not expanded again), which costs less than the filtered walk while the share is not tiny. False when not taken or
-    /// short of <paramref name="wanted"/>.
+    /// not expanded again), which costs less than the filtered walk while the share is not tiny; when it is, the filtered
+    /// walk goes on from what the beam measured (<see cref="ResumeAsWalk"/>) and answers, unless the query names
+    /// partitions (<paramref name="resumeAsWalk"/> false: the walk inside them is cheaper). False when not taken or short.
     /// </summary>
-    private bool TryWidenedBeams(float[] query, float inverse, int k, int list, double selectivity, int wanted, Func<int, bool> passes, SearchScratch scratch, long[] rowids, float[] distances, out int found)
+    private bool TryWidenedBeams(float[] query, float inverse, int k, int list, double selectivity, int wanted, Func<int, bool> passes, bool resumeAsWalk, SearchScratch scratch, long[] rowids, float[] distances, out int found)
     {
         found = 0;
         if (selectivity < WideningSelectivity)
@@ -255,7 +256,15 @@ internal sealed partial class VamanaIndex
             var local = Math.Max(1, passing) / (double)Math.Max(1, scratch.PoolCount);
             if (local < LocalWideningSelectivity || Widened(list, local) <= scratch.PoolCapacity)
             {
-                return false;
+                if (!resumeAsWalk)
+                {
+                    return false;
+                }
+
+                // Far from the rows that pass: the filtered walk answers, from where the beam got to.
+                ResumeAsWalk(query, inverse, list, passes, scratch);
+                found = Collect(query, inverse, scratch, k, null, rowids, distances);
+                return true;
             }
 
             WidenBeam(query, inverse, Widened(list, local), scratch);
