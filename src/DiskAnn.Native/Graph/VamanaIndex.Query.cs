@@ -318,8 +318,8 @@ internal sealed partial class VamanaIndex
     /// <summary>
     /// A query confined to one large partition and nothing else: every live row of the partition matches, so its rows
     /// are not gathered; the search stays inside the partition (<see cref="ConfinedGreedySearch"/>) and costs about
-    /// what a search of an index of that partition alone does (its list half as long again: within a partition a row has
-    /// at most R/2 edges of its own, see <see cref="RobustPrune"/>). A partition small enough to scan (the scan-or-search
+    /// what a search of an index of that partition alone does, with the same list (a row keeps most of its edges within
+    /// its partition, see <see cref="PartitionDegree"/>). A partition small enough to scan (the scan-or-search
     /// rule of <see cref="ChooseScan"/> on an index of the partition's size, at the query's list size or the
     /// table's, whichever is larger) is scanned instead. False when not taken, or when the search found fewer than k
     /// rows of a partition that has k (the caller's search of the whole graph answers).
@@ -339,7 +339,7 @@ internal sealed partial class VamanaIndex
 
         var members = Nodes.Filters!.Partitions!.Slots(key).Count;
 
-        ConfinedGreedySearch(query, inverse, Math.Min(DiskAnnLimits.MaxK, list + (list / 2)), key, ConfinedStarts(key), scratch, recordExpanded: false);
+        ConfinedGreedySearch(query, inverse, list, key, ConfinedStarts(key), scratch, recordExpanded: false);
         found = Collect(query, inverse, scratch, k, null, rowids, distances);
         return found >= Math.Min(k, members);
     }
