@@ -93,6 +93,16 @@ internal sealed class BinarySketches
         }
     }
 
+    /// <summary>Asks the CPU to start loading a slot's sketch (a scan reads them in the order of its rows, scattered).</summary>
+    public unsafe void Prefetch(int slot)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            var words = _words.Span(slot * WordsPerSlot, WordsPerSlot);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(words)));
+        }
+    }
+
     /// <summary>Bits in which a slot's sketch differs from <paramref name="sketch"/> (<see cref="WordsPerSlot"/> words).</summary>
     public int Hamming(ReadOnlySpan<ulong> sketch, int slot)
     {

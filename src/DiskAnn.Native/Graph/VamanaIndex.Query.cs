@@ -424,8 +424,14 @@ internal sealed partial class VamanaIndex
         var (sketchBuffer, bits, histogram, kept) = scratch.ScanBuffers(sketches.WordsPerSlot, slots.Length, Nodes.Dimension + 1, keep);
         var sketch = sketchBuffer.AsSpan(0, sketches.WordsPerSlot);
         sketches.SketchQuery(query, Options.Metric == DiskAnnMetric.Cosine ? inverse : 1f, sketch);
+        const int Ahead = 16; // the sketches are read in the order of the rows, scattered: fetch ahead (8-32 measure the same)
         for (var i = 0; i < slots.Length; i++)
         {
+            if (i + Ahead < slots.Length)
+            {
+                sketches.Prefetch(slots[i + Ahead]);
+            }
+
             var b = sketches.Hamming(sketch, slots[i]);
             bits[i] = b;
             histogram[b]++;
