@@ -15,18 +15,8 @@ public sealed class WidenBeamTests
     [Fact]
     public void A_widened_beam_finds_what_a_search_with_the_longer_list_from_the_start_finds()
     {
-        var options = new GraphOptions(Dimension, DiskAnnMetric.L2, 16, 64, 1.2f, 32);
-        var index = new VamanaIndex(options, new NodeStore(options, chunkSlots: 64));
-        index.AfterLoad(-1, []);
         var random = new Random(11);
-        var vectors = new List<float[]>();
-        for (var id = 1L; id <= 3_000; id++)
-        {
-            vectors.Add([.. Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble())]);
-            index.Add(id, vectors[^1]);
-        }
-
-        index.LinkPending();
+        var (index, vectors) = RandomIndex(random);
         var scratch = new SearchScratch();
         double shortHits = 0, widenedHits = 0, freshHits = 0;
         const int Queries = 100, K = 40, Short = 8, Long = 80;
@@ -55,18 +45,8 @@ public sealed class WidenBeamTests
     [Fact]
     public void A_filtered_walk_resumed_from_a_beam_far_from_the_passing_rows_finds_their_nearest()
     {
-        var options = new GraphOptions(Dimension, DiskAnnMetric.L2, 16, 64, 1.2f, 32);
-        var index = new VamanaIndex(options, new NodeStore(options, chunkSlots: 64));
-        index.AfterLoad(-1, []);
         var random = new Random(13);
-        var vectors = new List<float[]>();
-        for (var id = 1L; id <= 3_000; id++)
-        {
-            vectors.Add([.. Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble())]);
-            index.Add(id, vectors[^1]);
-        }
-
-        index.LinkPending();
+        var (index, vectors) = RandomIndex(random);
 
         // The rows that pass lie in one corner of the space (a filter correlated with the vectors), the queries in the other.
         bool Passes(int slot) => vectors[(int)index.Nodes.RowId(slot) - 1][0] > 0.9f;
@@ -118,6 +98,23 @@ public sealed class WidenBeamTests
         scratch.Grow(100);
         expected = distances.OrderBy(d => d.Distance).Take(100).Select(d => d.Slot).ToArray();
         Assert.Equal(expected, Enumerable.Range(0, scratch.PoolCount).Select(i => scratch.Pool[i].Slot).ToArray());
+    }
+
+    /// <summary>3,000 uniform random rows, linked.</summary>
+    private static (VamanaIndex Index, List<float[]> Vectors) RandomIndex(Random random)
+    {
+        var options = new GraphOptions(Dimension, DiskAnnMetric.L2, 16, 64, 1.2f, 32);
+        var index = new VamanaIndex(options, new NodeStore(options, chunkSlots: 64));
+        index.AfterLoad(-1, []);
+        var vectors = new List<float[]>();
+        for (var id = 1L; id <= 3_000; id++)
+        {
+            vectors.Add([.. Enumerable.Range(0, Dimension).Select(_ => (float)random.NextDouble())]);
+            index.Add(id, vectors[^1]);
+        }
+
+        index.LinkPending();
+        return (index, vectors);
     }
 
     private static int CountPassing(SearchScratch scratch, Func<int, bool> passes)
