@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace DiskAnn.Graph;
 
@@ -96,10 +99,10 @@ internal sealed class BinarySketches
     /// <summary>Asks the CPU to start loading a slot's sketch (a scan reads them in the order of its rows, scattered).</summary>
     public unsafe void Prefetch(int slot)
     {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        if (Sse.IsSupported)
         {
             var words = _words.Span(slot * WordsPerSlot, WordsPerSlot);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(words)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref MemoryMarshal.GetReference(words)));
         }
     }
 

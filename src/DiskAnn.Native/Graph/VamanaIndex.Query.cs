@@ -338,7 +338,6 @@ internal sealed partial class VamanaIndex
         }
 
         var members = Nodes.Filters!.Partitions!.Slots(key).Count;
-
         ConfinedGreedySearch(query, inverse, list, key, ConfinedStarts(key), scratch, recordExpanded: false);
         found = Collect(query, inverse, scratch, k, null, rowids, distances);
         return found >= Math.Min(k, members);
