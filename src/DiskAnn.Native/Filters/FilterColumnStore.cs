@@ -187,6 +187,32 @@ internal sealed class FilterColumnStore
         Join(to);
     }
 
+    /// <summary>
+    /// Exchanges two live slots' values (their rows exchange slots). Partition membership is the caller's: once every
+    /// exchange is made, <see cref="Regroup"/> puts the slots in the partitions of the rows they now hold.
+    /// </summary>
+    public void Swap(int a, int b)
+    {
+        MarkChanged(a);
+        MarkChanged(b);
+        for (var c = 0; c < _columns.Length; c++)
+        {
+            var present = _present[c][a];
+            _present[c].Set(a, _present[c][b]);
+            _present[c].Set(b, present);
+            var value = _values[c][a];
+            _values[c].Set(a, _values[c][b]);
+            _values[c].Set(b, value);
+        }
+    }
+
+    /// <summary>
+    /// After rows were exchanged among <paramref name="slots"/> (<see cref="Swap"/>), each partition of those rows holds
+    /// the slots that now hold its rows: <paramref name="partitions"/> are those partitions, taken before the exchanges.
+    /// </summary>
+    public void Regroup(HashSet<int> slots, IEnumerable<long?> partitions)
+        => Partitions?.Regroup(slots, partitions, PartitionOf);
+
     /// <summary>Reads a slot's values into <paramref name="destination"/>, one per column.</summary>
     public void Read(int slot, Span<FilterValue> destination)
     {

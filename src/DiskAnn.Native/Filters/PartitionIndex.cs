@@ -44,6 +44,30 @@ internal sealed class PartitionIndex
         }
     }
 
+    /// <summary>
+    /// Rows moved among <paramref name="slots"/>: each of <paramref name="keys"/> (every partition a moved row belongs
+    /// to) drops those slots and takes back the ones whose row is now of it (<paramref name="partitionOf"/>).
+    /// </summary>
+    public void Regroup(HashSet<int> slots, IEnumerable<long?> keys, Func<int, long?> partitionOf)
+    {
+        var regrouped = new HashSet<long?>(keys);
+        foreach (var key in regrouped)
+        {
+            Writable(key).Slots.RemoveAll(slots.Contains);
+        }
+
+        foreach (var slot in slots)
+        {
+            var key = partitionOf(slot);
+            if (!regrouped.Contains(key))
+            {
+                throw new InvalidOperationException($"slot {slot} moved into partition {key?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL"}, which none of the moved rows belonged to");
+            }
+
+            Writable(key).Slots.Add(slot);
+        }
+    }
+
     public PartitionIndex Fork() => new() { _partitions = new Dictionary<long, Members>(_partitions), _nulls = _nulls };
 
     public long MemoryBytes => (_partitions.Count * 48L) + (_partitions.Values.Sum(m => (long)m.Slots.Capacity) * sizeof(int));

@@ -83,6 +83,16 @@ internal sealed class BinarySketches
         }
     }
 
+    public void Swap(int a, int b)
+    {
+        for (var w = 0; w < WordsPerSlot; w++)
+        {
+            var word = _words[(a * WordsPerSlot) + w];
+            _words.Set((a * WordsPerSlot) + w, _words[(b * WordsPerSlot) + w]);
+            _words.Set((b * WordsPerSlot) + w, word);
+        }
+    }
+
     /// <summary>The sketch of a query: its values times <paramref name="factor"/> (1/|q| for cosine) against the centre.</summary>
     public void SketchQuery(ReadOnlySpan<float> query, float factor, Span<ulong> sketch)
     {

@@ -417,6 +417,51 @@ internal sealed partial class NodeStore
     }
 
     /// <summary>
+    /// Exchanges the rows of two slots: vectors, codes, norms, sketches, rowids and states. Both must be without edges
+    /// (rows not linked yet, which nothing points to either), so that no list has to be renumbered; the caller moves
+    /// what else it keeps by slot (filter values, the rowid map) and has both written again.
+    /// </summary>
+    public void Swap(int a, int b)
+    {
+        if (Degree(a) != 0 || Degree(b) != 0)
+        {
+            throw new InvalidOperationException($"slots {a} and {b} hold edges: only rows not linked yet are exchanged");
+        }
+
+        if (!_int8)
+        {
+            SwapElements(WritableVector(a), WritableVector(b));
+        }
+
+        SwapElements(WritableCodes(a), WritableCodes(b));
+        SwapElements(_scales, a, b);
+        SwapElements(_inverseNorms, a, b);
+        SwapElements(_squaredNorms, a, b);
+        SwapElements(_codeInverseNorms, a, b);
+        _sketches?.Swap(a, b);
+        var (rowid, state) = (RowId(a), State(a));
+        SetHeader(a, RowId(b), State(b));
+        SetHeader(b, rowid, state);
+        ResetReachability(a);
+        ResetReachability(b);
+    }
+
+    private static void SwapElements<T>(Span<T> x, Span<T> y)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            (x[i], y[i]) = (y[i], x[i]);
+        }
+    }
+
+    private static void SwapElements<T>(CowArray<T> array, int a, int b)
+    {
+        var value = array[a];
+        array.Set(a, array[b]);
+        array.Set(b, value);
+    }
+
+    /// <summary>
     /// The norms the distances need: 1/|v| of a float32 vector for cosine (to re-rank), and of the codes (decoded)
     /// their |v|² for l2 and 1/|v| for cosine (to navigate).
     /// </summary>

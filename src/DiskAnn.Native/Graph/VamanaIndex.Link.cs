@@ -23,6 +23,7 @@ internal sealed partial class VamanaIndex
             return;
         }
 
+        GroupPendingByPartition();
         EnsureLevels();
         var pending = _pending.ToArray();
         _pending.Clear();

@@ -252,6 +252,13 @@ internal sealed class ChunkStore : IDisposable
     /// <summary>Writes a slot's vector and record at once (a row just inserted).</summary>
     public void WriteSlot(NodeStore nodes, int slot)
     {
+        WriteVector(nodes, slot);
+        WriteRecordRange(nodes, slot, slot);
+    }
+
+    /// <summary>Writes a slot's vector (a row moved into it).</summary>
+    public void WriteVector(NodeStore nodes, int slot)
+    {
         EnsureChunks(nodes);
         var chunk = slot / nodes.ChunkSlots;
         var within = slot % nodes.ChunkSlots;
@@ -267,8 +274,6 @@ internal sealed class ChunkStore : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-
-        WriteRecordRange(nodes, slot, slot);
     }
 
     /// <summary>Writes one slot's record (its state changed).</summary>

@@ -149,9 +149,24 @@ internal sealed class ShadowStorage : IDisposable
     /// <inheritdoc cref="ChunkStore.WriteRecord"/>
     public void WriteRecord(NodeStore nodes, int slot) => _chunks.WriteRecord(nodes, slot);
 
-    /// <summary>Writes the records of the dirty slots (one BLOB write per chunk touched) and the entry point.</summary>
+    /// <summary>
+    /// Writes the records of the dirty slots (one BLOB write per chunk touched) and the entry point, and the vectors
+    /// and filter values of the slots whose rows moved (after which the cache may drop chunks again).
+    /// </summary>
     public void WriteDirty(VamanaIndex index)
     {
+        if (index.MovedSlots.Count > 0)
+        {
+            foreach (var slot in index.MovedSlots)
+            {
+                _chunks.WriteVector(index.Nodes, slot);
+                _filters?.Write(index.Nodes, slot);
+            }
+
+            index.MovedSlots.Clear();
+            index.Nodes.EvictionSuspended = false;
+        }
+
         _chunks.WriteRecords(index.Nodes, index.DirtySlots);
         if (index.HeaderDirty)
         {
