@@ -70,9 +70,9 @@ public sealed class PartitionLayoutTests
     }
 
     [Fact]
-    public void A_batch_smaller_than_a_chunk_stays_in_its_slots()
+    public void A_batch_of_fewer_than_16_rows_stays_in_its_slots()
     {
-        var (index, rows) = Build(rowCount: 40, firstId: 1);
+        var (index, rows) = Build(rowCount: 15, firstId: 1);
         var before = rows.Keys.ToDictionary(id => id, id => index.TryGetSlot(id, out var slot) ? slot : -1);
         index.LinkPending();
         foreach (var (id, slot) in before)
