@@ -52,7 +52,6 @@ internal sealed partial class VamanaIndex
             rowInSlot[slot] = slot;
         }
 
-        Nodes.EvictionSuspended = true; // moved rows live only in memory until the storage writes them
         var moved = new HashSet<int>();
         for (var i = 0; i < slots.Length; i++)
         {
@@ -65,6 +64,7 @@ internal sealed partial class VamanaIndex
             }
 
             var displaced = rowInSlot[target];
+            Nodes.EvictionSuspended = true; // moved rows live only in memory until the storage writes them (WriteDirty)
             Nodes.Swap(target, at);
             filters.Swap(target, at);
             (rowInSlot[target], rowInSlot[at]) = (row, displaced);

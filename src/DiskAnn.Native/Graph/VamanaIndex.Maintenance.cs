@@ -199,11 +199,15 @@ internal sealed partial class VamanaIndex
     {
         ConsolidateDeletes();
         LinkPending();
+
+        // Rows the layout just moved (GroupPendingByPartition) are written by the caller with the compaction's, while
+        // it keeps the cache from dropping them.
+        var moved = new List<int>(MovedSlots);
+        MovedSlots.Clear();
         Nodes.InvalidateLevels(); // slots move: levels are recomputed at the end
         var chunkSlots = Nodes.ChunkSlots;
         var keepChunks = (LiveCount + chunkSlots - 1) / chunkSlots;
         var limit = keepChunks * chunkSlots;
-        var moved = new List<int>();
         if (keepChunks >= Nodes.ChunkCount)
         {
             return moved;
@@ -267,6 +271,7 @@ internal sealed partial class VamanaIndex
         }
 
         DirtySlots.RemoveAll(slot => slot >= limit);
+        moved.RemoveAll(slot => slot >= limit); // a row the layout moved there went on lower down, and is listed there
         if (_dirtyFlags.Length > limit)
         {
             Array.Clear(_dirtyFlags, limit, _dirtyFlags.Length - limit);
