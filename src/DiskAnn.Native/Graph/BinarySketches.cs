@@ -83,6 +83,7 @@ internal sealed class BinarySketches
         }
     }
 
+    /// <summary>Exchanges two slots' sketches (their rows exchange slots).</summary>
     public void Swap(int a, int b)
     {
         for (var w = 0; w < WordsPerSlot; w++)
