@@ -23,15 +23,7 @@ public sealed class PartitionLayoutTests
         AssertRowsIntact(index, rows);
 
         // The batch's slots hold its rows partition by partition: NULL first, then by key.
-        var keys = Enumerable.Range(0, index.Nodes.SlotCount)
-            .Where(slot => index.Nodes.State(slot) == NodeState.Linked)
-            .Select(slot => index.Nodes.Filters!.PartitionOf(slot))
-            .ToList();
-        Assert.Equal(rows.Count, keys.Count);
-        for (var i = 1; i < keys.Count; i++)
-        {
-            Assert.True(Nullable.Compare(keys[i - 1], keys[i]) <= 0, $"slot order breaks the partitions at {i}: {keys[i - 1]} then {keys[i]}");
-        }
+        Assert.True(Grouped(index), "the batch's rows are not laid out partition by partition");
 
         AssertSearchesMatchBruteForce(index, rows);
     }
@@ -83,6 +75,40 @@ public sealed class PartitionLayoutTests
 
         Assert.Empty(index.MovedSlots);
         AssertRowsIntact(index, rows);
+    }
+
+    [Fact]
+    public void Rows_trickled_in_stay_where_they_arrive_until_a_rebuild_lays_them_out()
+    {
+        var (index, rows) = Build(rowCount: 10, firstId: 1);
+        index.LinkPending();
+        for (var first = 11L; first < 600; first += 10)
+        {
+            var (_, more) = Build(rowCount: 10, firstId: first, index);
+            index.LinkPending();
+            foreach (var (id, row) in more)
+            {
+                rows[id] = row;
+            }
+        }
+
+        Assert.False(Grouped(index), "rows linked ten at a time were moved");
+        AssertRowsIntact(index, rows);
+
+        index.Rebuild();
+        Assert.True(Grouped(index), "'rebuild' left the rows where they were");
+        AssertRowsIntact(index, rows);
+        AssertSearchesMatchBruteForce(index, rows);
+    }
+
+    /// <summary>Whether the live rows lie partition by partition in slot order (NULL first).</summary>
+    private static bool Grouped(VamanaIndex index)
+    {
+        var keys = Enumerable.Range(0, index.Nodes.SlotCount)
+            .Where(slot => index.Nodes.State(slot) == NodeState.Linked)
+            .Select(slot => index.Nodes.Filters!.PartitionOf(slot))
+            .ToList();
+        return keys.Zip(keys.Skip(1)).All(pair => Nullable.Compare(pair.First, pair.Second) <= 0);
     }
 
     private static (VamanaIndex Index, Dictionary<long, (float[] Vector, long? Tenant, long N)> Rows) Build(int rowCount, long firstId, VamanaIndex? into = null)
