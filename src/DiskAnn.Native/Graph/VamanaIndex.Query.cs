@@ -46,6 +46,17 @@ internal sealed partial class VamanaIndex
     /// <summary>Below this share of passing rows in a widened beam's list, a second widened beam is not tried (the filtered walk answers).</summary>
     private const double LocalWideningSelectivity = 0.05;
 
+    /// <summary>
+    /// The list of the filtered walk that takes over from the widened beams (<see cref="ResumeAsWalk"/>): k, or a quarter
+    /// of the query's list when that is more. The walk expands every node nearer than the last passing row of its list,
+    /// so a list of k already walks the whole ball around the query that holds k passing rows; each further place
+    /// widens that ball, and the nodes in it are mostly rows that fail (the query is far from the rows that pass).
+    /// Tuned with the `filtered` benchmark's filter correlated with the vectors (41% of the rows): at search_list_size
+    /// 20 and 40 the walk of a list of k cost 30-45% less than one of the whole list, and the filtered recall stayed
+    /// above the unfiltered search's (0.966 against 0.950 at 20, 0.983 against 0.976 at 40).
+    /// </summary>
+    private static int ResumedWalkList(int k, int list) => Math.Max(k, list / 4);
+
     private static int Widened(int list, double selectivity) => (int)Math.Min(DiskAnnLimits.MaxK, Math.Ceiling(list / Math.Pow(selectivity, WideningExponent)));
 
     /// <summary>
@@ -264,7 +275,7 @@ internal sealed partial class VamanaIndex
                 }
 
                 // Far from the rows that pass: the filtered walk answers, from where the beam got to.
-                ResumeAsWalk(query, inverse, list, passes, scratch);
+                ResumeAsWalk(query, inverse, ResumedWalkList(k, list), passes, scratch);
                 found = Collect(query, inverse, scratch, k, null, rowids, distances);
                 return true;
             }
