@@ -36,12 +36,15 @@ internal sealed partial class VamanaIndex
 
     /// <summary>
     /// The widened beam's list is list / selectivity^this: the passing rows near the query are a larger share of the
-    /// list's than of the table's (a filter of many rows is seldom against the query's neighbourhood), and at 0.6 the
+    /// list's than of the table's (a filter of many rows is seldom against the query's neighbourhood), and at 0.5 the
     /// recall stays at or above the unfiltered search's at every list size (tuned on the `filtered` benchmark's table,
-    /// the 27%, 41% and 50% filters at search_list_size 10, 20 and 40: 0.75 cost 3-15% more for 0.002-0.006 more
-    /// recall; 0.5 shortened the first beam so far that more queries needed a second; 1 cost 20-25% more than 0.75).
+    /// the 27%, 40%, 41% (correlated) and 50% filters at search_list_size 10, 20 and 40, counting distances: 0.6 measured
+    /// 4-10% more for 0.001-0.005 more recall; 0.4 about as much less again, but the correlated filter's recall at 40 came
+    /// within 0.002 of the unfiltered search's; 0.75 cost 3-15% more than 0.6; 1 20-25% more than 0.75). While the walk
+    /// that takes over kept the whole list (<see cref="ResumedWalkList"/>), 0.5 cost more than 0.6: a shorter first beam
+    /// sent more queries on to it.
     /// </summary>
-    private const double WideningExponent = 0.6;
+    private const double WideningExponent = 0.5;
 
     /// <summary>Below this share of passing rows in a widened beam's list, a second widened beam is not tried (the filtered walk answers).</summary>
     private const double LocalWideningSelectivity = 0.05;
