@@ -314,7 +314,7 @@ internal sealed class RowPredicate
                     {
                         candidates.Add(value.Integer);
                     }
-                    else if (value.Kind == ValueKind.Real && value.Real == Math.Floor(value.Real) && Math.Abs(value.Real) < 9.2233720368547758E18)
+                    else if (value.Kind == ValueKind.Real && value.Real == Math.Floor(value.Real) && value.Real >= -9223372036854775808.0 && value.Real < 9223372036854775808.0)
                     {
                         candidates.Add((long)value.Real);
                     }

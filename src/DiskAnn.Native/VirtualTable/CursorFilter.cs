@@ -44,8 +44,8 @@ internal static unsafe class CursorFilter
 
         var filter = plan.HasFlag(QueryPlan.RowIds) ? RowIdFilter.Read(rowIdOps, argv[next..]) : null;
         next += plan.HasFlag(QueryPlan.RowIds) ? rowIdOps.Length : 0;
-        var conditions = plan.HasFlag(QueryPlan.Filters) ? FilterConstraints.Read(filterOps, argv[next..], table.Options.FilterColumns) : null;
-        next += plan.HasFlag(QueryPlan.Filters) ? conditions!.Count : 0;
+        var conditions = plan.HasFlag(QueryPlan.Filters) ? FilterConstraints.Read(filterOps, argv[next..], table.Options.FilterColumns, inSearch: query is not null) : null;
+        next += plan.HasFlag(QueryPlan.Filters) ? filterOps.Length / 2 : 0;
         DistanceThreshold? threshold = plan.HasFlag(QueryPlan.Threshold) ? DistanceThreshold.Read(argv[next++], plan.HasFlag(QueryPlan.ThresholdInclusive)) : null;
         var index = table.Index;
         if (query is not null)

@@ -56,7 +56,8 @@ internal static unsafe class FilterConstraints
             INDEX_CONSTRAINT_GLOB => "GLOB",
             INDEX_CONSTRAINT_REGEXP => "REGEXP",
             INDEX_CONSTRAINT_MATCH => "MATCH",
-            _ when column.Type == FilterType.Text && !IsBinary(info, constraint) => $"a comparison with COLLATE {Utf8.Read(SqliteApi.vtab_collation(info, constraint))}",
+            // SQLite hands the module LIKE 'prefix%' as such comparisons too (>= 'prefix' AND < the next prefix, COLLATE NOCASE).
+            _ when column.Type == FilterType.Text && !IsBinary(info, constraint) => $"a comparison with COLLATE {Utf8.Read(SqliteApi.vtab_collation(info, constraint))} (or a LIKE, which SQLite passes on as one)",
             _ => "this comparison",
         };
         return $"diskann: {what} on filter column {column.Name} cannot be evaluated inside a vector search (the module evaluates =, !=, <, <=, >, >=, IN, IS, IS NOT, IS NULL, IS NOT NULL and BETWEEN, byte-wise for text); write it as rowid IN (SELECT rowid FROM ... WHERE ...) so that k rows still come back";
@@ -93,41 +94,78 @@ internal static unsafe class FilterConstraints
         return at < 0 ? (text, "") : (text[..at], text[(at + 1)..]);
     }
 
-    /// <summary>Reads the constraints' operands from argv (one argument each), given each its column's affinity.</summary>
-    public static List<(int Column, FilterCondition Condition)> Read(string encoded, ReadOnlySpan<nint> argv, IReadOnlyList<FilterColumn> columns)
+    /// <summary>
+    /// Reads the constraints' operands from argv (one argument each), given each its column's affinity. In a KNN
+    /// query (<paramref name="inSearch"/>) a number compared with a TEXT column is an error (<see cref="FilterValues.Operand"/>);
+    /// in a scan that condition is left out, and SQLite, which checks a scan's TEXT conditions again
+    /// (<see cref="SqliteChecksAgain"/>), applies it with the affinity it knows.
+    /// </summary>
+    public static List<(int Column, FilterCondition Condition)> Read(string encoded, ReadOnlySpan<nint> argv, IReadOnlyList<FilterColumn> columns, bool inSearch)
     {
         var conditions = new List<(int, FilterCondition)>(encoded.Length / 2);
         for (var i = 0; i < encoded.Length / 2; i++)
         {
             var op = (FilterOp)encoded[2 * i];
-            var column = encoded[(2 * i) + 1] - 'A';
-            var type = columns[column].Type;
-            var condition = op switch
+            var number = encoded[(2 * i) + 1] - 'A';
+            var column = columns[number];
+            if (op is FilterOp.IsNull or FilterOp.IsNotNull)
             {
-                FilterOp.In => new FilterCondition(op, FilterValue.Null, ReadInList(argv[i], type, columns[column].Name)),
-                FilterOp.IsNull or FilterOp.IsNotNull => new FilterCondition(op, FilterValue.Null),
-                _ => new FilterCondition(op, FilterValues.Operand(argv[i], type)),
-            };
-            conditions.Add((column, condition));
+                conditions.Add((number, new FilterCondition(op, FilterValue.Null)));
+                continue;
+            }
+
+            // A number compared with a TEXT column: left to SQLite in a scan, refused by Operand in a search.
+            FilterCondition? condition;
+            if (op == FilterOp.In)
+            {
+                condition = ReadInList(argv[i], column, inSearch) is { } list ? new FilterCondition(op, FilterValue.Null, list) : null;
+            }
+            else
+            {
+                condition = !inSearch && FilterValues.IsNumberForText(argv[i], column) ? null : new FilterCondition(op, FilterValues.Operand(argv[i], column));
+            }
+
+            if (condition is null)
+            {
+                continue;
+            }
+
+            conditions.Add((number, condition));
         }
 
         return conditions;
     }
 
-    private static FilterValue[] ReadInList(nint list, FilterType type, string column)
+    /// <summary>
+    /// Whether SQLite is left to check a condition on the column again on each row a scan (no vector MATCH) returns: a
+    /// TEXT column's, whose operand may be a number the module cannot compare as SQLite would (see <see cref="Read"/>).
+    /// A KNN query's conditions are the module's alone (checked after the k nearest were picked, they would shorten the answer).
+    /// </summary>
+    public static bool SqliteChecksAgain(FilterColumn column, bool inSearch) => !inSearch && column.Type == FilterType.Text;
+
+    /// <summary>
+    /// The values of an IN list (each read as it comes: SQLite hands them out in one value it reuses), or null when a
+    /// scan leaves the list to SQLite (a number among the values of a TEXT column's list).
+    /// </summary>
+    private static FilterValue[]? ReadInList(nint list, FilterColumn column, bool inSearch)
     {
         var values = new List<FilterValue>();
         nint value;
         var rc = SqliteApi.vtab_in_first(list, &value);
         while (rc == OK && value != 0)
         {
-            values.Add(FilterValues.Operand(value, type));
+            if (!inSearch && FilterValues.IsNumberForText(value, column))
+            {
+                return null;
+            }
+
+            values.Add(FilterValues.Operand(value, column));
             rc = SqliteApi.vtab_in_next(list, &value);
         }
 
         if (rc != OK && rc != DONE)
         {
-            throw new SqliteCallException(rc, $"diskann: could not read the {column} IN (...) list");
+            throw new SqliteCallException(rc, $"diskann: could not read the {column.Name} IN (...) list");
         }
 
         return [.. values];

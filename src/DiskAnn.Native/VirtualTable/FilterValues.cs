@@ -52,7 +52,9 @@ internal static unsafe class FilterValues
                 var type = SqliteApi.value_numeric_type(value);
                 if (type is SqliteConstants.INTEGER or SqliteConstants.FLOAT)
                 {
-                    return FilterValue.FromReal(SqliteApi.value_double(value));
+                    // -0.0 is stored as 0.0, as SQLite stores a REAL that equals an integer (it reads back as 0.0).
+                    var real = SqliteApi.value_double(value);
+                    return FilterValue.FromReal(real == 0 ? 0.0 : real);
                 }
 
                 throw Refused(column, table, Describe(value, original));
@@ -62,10 +64,19 @@ internal static unsafe class FilterValues
 
     /// <summary>
     /// A constraint's operand with the column's affinity applied: NUMERIC for an INTEGER or REAL column (the text '5'
-    /// compares as 5; 'abc' stays text, which sorts after every number), TEXT for a TEXT column (5 compares as '5').
+    /// compares as 5; 'abc' stays text, which sorts after every number; SQLite applies it to any operand there). A
+    /// number compared with a TEXT column is refused: SQLite compares it as text when it has no affinity (a literal, a
+    /// parameter: 5 is '5') but the column's text as a number when it has a numeric one (CAST(5 AS INTEGER), an
+    /// INTEGER column in a join or IN (SELECT ...): '5.0' is 5), and the value the module is given does not say which.
     /// </summary>
-    public static FilterValue Operand(nint value, FilterType type)
+    public static FilterValue Operand(nint value, FilterColumn column)
     {
+        if (IsNumberForText(value, column))
+        {
+            throw new SqliteCallException(SqliteConstants.MISMATCH, $"diskann: TEXT filter column {column.Name} is compared with {Describe(value, SqliteApi.value_type(value))} in a vector search: SQLite compares a number with a TEXT column as text or as a number depending on where the number comes from, which the module cannot see; write the value as text ('{Utf8.Read(SqliteApi.value_text(value))}'), or write the condition as rowid IN (SELECT rowid FROM ... WHERE ...)");
+        }
+
+        var type = column.Type;
         var storage = SqliteApi.value_type(value);
         if (storage == SqliteConstants.NULL)
         {
@@ -89,6 +100,10 @@ internal static unsafe class FilterValues
             _ => FilterValue.FromText(TextBytes(value)),
         };
     }
+
+    /// <summary>Whether the operand is a number compared with a TEXT column (which <see cref="Operand"/> refuses).</summary>
+    public static bool IsNumberForText(nint value, FilterColumn column)
+        => column.Type == FilterType.Text && SqliteApi.value_type(value) is SqliteConstants.INTEGER or SqliteConstants.FLOAT;
 
     /// <summary>A filter value as the result of xColumn.</summary>
     public static void Result(nint context, in FilterValue value)

@@ -122,14 +122,14 @@ internal static unsafe class QueryPlanner
 
         void UseFilters()
         {
-            foreach (var (constraint, op, _) in filters)
+            foreach (var (constraint, op, column) in filters)
             {
                 if (op == Filters.FilterOp.In)
                 {
                     SqliteApi.vtab_in(info, constraint, 1);
                 }
 
-                Use(constraint, QueryPlan.Filters, omit: true);
+                Use(constraint, QueryPlan.Filters, omit: !FilterConstraints.SqliteChecksAgain(filterColumns[column], inSearch: match >= 0));
             }
         }
 
