@@ -60,7 +60,7 @@ public sealed class WidenBeamTests
 
             index.GreedySearch(query, 0f, List, scratch, recordExpanded: false, growable: true);
             Assert.True(CountPassing(scratch, Passes) < K, "the beam alone found the passing rows: the query is not far from them");
-            index.ResumeAsWalk(query, 0f, List, Passes, scratch);
+            index.ResumeAsWalk(query, 0f, List, Passes, VamanaIndex.ResumedWalkFailingPenalty, scratch);
             Assert.Equal(List, scratch.PoolCount);
             for (var i = 0; i < scratch.PoolCount; i++)
             {

@@ -55,37 +55,50 @@ internal sealed partial class VamanaIndex
             }
         }
 
-        Walk(query, queryInverseNorm, listSize, passes, scratch, walks);
+        Walk(query, queryInverseNorm, listSize, passes, scratch, walks, failingPenalty: 0f);
     }
 
     /// <summary>
     /// Goes on from a finished growable <see cref="GreedySearch"/> as the filtered walk (of the whole graph) would: every
     /// node the beam measured and did not expand goes into the frontier, the passing ones into a result list of size
     /// <paramref name="listSize"/>, and the walk continues from there; so a query that turns out to be far from the
-    /// rows that pass does not walk again the way the beam came.
+    /// rows that pass does not walk again the way the beam came. Nodes that fail wait in the frontier as if
+    /// <paramref name="failingPenalty"/> farther (see <see cref="WalkKey"/>).
     /// </summary>
-    public void ResumeAsWalk(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, SearchScratch scratch)
+    public void ResumeAsWalk(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, float failingPenalty, SearchScratch scratch)
     {
         var frontier = scratch.Frontier;
         frontier.Clear();
         foreach (var measured in scratch.TakeMeasured(listSize))
         {
+            var pass = Nodes.State(measured.Slot) == NodeState.Linked && passes(measured.Slot);
             if (!measured.Expanded)
             {
-                frontier.Enqueue(measured.Slot, measured.Distance);
+                frontier.Enqueue(measured.Slot, pass ? measured.Distance : WalkKey(measured.Distance, failingPenalty));
             }
 
-            if (Nodes.State(measured.Slot) == NodeState.Linked && passes(measured.Slot))
+            if (pass)
             {
                 scratch.Offer(measured.Slot, measured.Distance);
             }
         }
 
-        Walk(query, queryInverseNorm, listSize, passes, scratch, null);
+        Walk(query, queryInverseNorm, listSize, passes, scratch, null, failingPenalty);
     }
 
-    /// <summary>The filtered walk from its frontier: see <see cref="FilteredGreedySearch"/>.</summary>
-    private void Walk(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, SearchScratch scratch, Func<int, bool>? walks)
+    /// <summary>
+    /// A failing node's place in the walk's frontier: its distance made <paramref name="penalty"/> (a fraction) larger,
+    /// larger still for a negative one (dot). The walk then expands the passing nodes before failing ones as near, and
+    /// stops short of the failing nodes in the outer shell of the ball that holds the list's passing rows: those lead
+    /// mostly outward, and the passing rows in the shell are mostly reached through passing nodes or nearer failing ones.
+    /// </summary>
+    private static float WalkKey(float distance, float penalty) => distance + (penalty * Math.Abs(distance));
+
+    /// <summary>
+    /// The filtered walk from its frontier: see <see cref="FilteredGreedySearch"/>. Failing nodes wait in the frontier as
+    /// if <paramref name="failingPenalty"/> farther (<see cref="WalkKey"/>; 0: at their distance).
+    /// </summary>
+    private void Walk(ReadOnlySpan<float> query, float queryInverseNorm, int listSize, Func<int, bool> passes, SearchScratch scratch, Func<int, bool>? walks, float failingPenalty)
     {
         var frontier = scratch.Frontier;
         while (frontier.TryDequeue(out var node, out var nodeDistance))
@@ -107,10 +120,14 @@ internal sealed partial class VamanaIndex
                 var distance = Distance(query, queryInverseNorm, neighbor);
                 if (scratch.PoolCount < listSize || distance < scratch.Pool[listSize - 1].Distance)
                 {
-                    frontier.Enqueue(neighbor, distance);
                     if (Nodes.State(neighbor) == NodeState.Linked && passes(neighbor))
                     {
+                        frontier.Enqueue(neighbor, distance);
                         scratch.Offer(neighbor, distance);
+                    }
+                    else
+                    {
+                        frontier.Enqueue(neighbor, WalkKey(distance, failingPenalty));
                     }
                 }
             }
