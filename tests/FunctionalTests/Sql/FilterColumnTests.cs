@@ -143,6 +143,7 @@ public sealed class FilterColumnTests : DatabaseTest
     [InlineData("lang = CAST(5 AS INTEGER)")]
     [InlineData("lang > CAST(4 AS INTEGER)")]
     [InlineData("lang IN (SELECT n FROM m)")]
+    [InlineData("lang BETWEEN 5 AND 'f'")]
     public void A_number_compared_with_a_text_column_is_left_to_sqlite_in_a_scan_and_refused_in_a_search(string condition)
     {
         using var c = OpenWithModel();
@@ -168,6 +169,33 @@ public sealed class FilterColumnTests : DatabaseTest
         Assert.Equal(RowIdsOf(c, $"SELECT rowid FROM m WHERE {condition} ORDER BY x LIMIT 3"),
             RowIdsOf(c, $"SELECT rowid FROM t WHERE vector MATCH $q AND k = 3 AND rowid IN (SELECT rowid FROM t WHERE {condition})"));
         c.Execute("INSERT INTO t(t) VALUES ('integrity-check')");
+    }
+
+    /// <summary>
+    /// A scan (SELECT, DELETE ... WHERE) ordering a TEXT column against a text held in an ordinary INTEGER column (a text
+    /// that did not convert) selects what it selects from an ordinary table: SQLite compares the column's numeric-looking
+    /// texts ('10') as numbers there, which sort before any text, and the module leaves such an order to SQLite in a scan.
+    /// </summary>
+    [Theory]
+    [InlineData("lang < (SELECT c FROM q)")]
+    [InlineData("lang >= (SELECT c FROM q)")]
+    [InlineData("lang BETWEEN 'a' AND (SELECT c FROM q)")]
+    public void A_scan_ordering_a_text_column_against_a_text_of_numeric_affinity_selects_as_an_ordinary_table(string condition)
+    {
+        using var c = OpenWithModel();
+        c.Execute("CREATE TABLE q(c INTEGER)");
+        c.Execute("INSERT INTO q VALUES ('1a')");
+        Assert.Equal("text", c.Scalar("SELECT typeof(c) FROM q"));
+        foreach (var table in new[] { "t", "m" })
+        {
+            c.Execute($"UPDATE {table} SET lang = '5' WHERE rowid IN (2, 30)"); // after '1a' byte by byte, before it as the number 5
+        }
+
+        Assert.Equal(RowIdsOf(c, $"SELECT rowid FROM m WHERE {condition} ORDER BY rowid"), RowIdsOf(c, $"SELECT rowid FROM t WHERE {condition} ORDER BY rowid"));
+        using var transaction = c.BeginTransaction();
+        Assert.Equal(c.Execute($"DELETE FROM m WHERE {condition}"), c.Execute($"DELETE FROM t WHERE {condition}"));
+        Assert.Equal(RowIdsOf(c, "SELECT rowid FROM m ORDER BY rowid"), RowIdsOf(c, "SELECT rowid FROM t ORDER BY rowid"));
+        transaction.Rollback();
     }
 
     /// <summary>
