@@ -97,12 +97,8 @@ internal static unsafe class FilterConstraints
     /// <summary>
     /// Reads the constraints' operands from argv (one argument each), given each its column's affinity. In a KNN
     /// query (<paramref name="inSearch"/>) a number compared with a TEXT column is an error (<see cref="FilterValues.Operand"/>);
-    /// in a scan that condition is left out, and so is an order (&lt;, &lt;=, &gt;, &gt;=) on a TEXT column: an operand
-    /// with a numeric affinity (an INTEGER column in a join, holding a text it could not convert) makes SQLite compare the
-    /// column's numeric-looking texts as numbers, which sort before any text, where the module compares bytes. SQLite,
-    /// which checks a scan's TEXT conditions again (<see cref="SqliteChecksAgain"/>), applies them with the affinity it
-    /// knows. (Equality is the same either way: such an operand is a text that does not look like a number, so only texts
-    /// that do not either can equal it.)
+    /// in a scan that condition is left out, and SQLite, which checks a scan's TEXT conditions again
+    /// (<see cref="SqliteChecksAgain"/>), applies it with the affinity it knows.
     /// </summary>
     public static List<(int Column, FilterCondition Condition)> Read(string encoded, ReadOnlySpan<nint> argv, IReadOnlyList<FilterColumn> columns, bool inSearch)
     {
@@ -115,12 +111,6 @@ internal static unsafe class FilterConstraints
             if (op is FilterOp.IsNull or FilterOp.IsNotNull)
             {
                 conditions.Add((number, new FilterCondition(op, FilterValue.Null)));
-                continue;
-            }
-
-            // A TEXT column's order against a text whose comparison SQLite may make numeric: left to SQLite in a scan.
-            if (!inSearch && column.Type == FilterType.Text && op is FilterOp.Less or FilterOp.AtMost or FilterOp.Greater or FilterOp.AtLeast)
-            {
                 continue;
             }
 
@@ -145,6 +135,16 @@ internal static unsafe class FilterConstraints
 
         return conditions;
     }
+
+    /// <summary>
+    /// Whether a scan (no vector MATCH) leaves a condition to SQLite alone, not handed to the module at all: an order
+    /// (&lt;, &lt;=, &gt;, &gt;=) on a TEXT column. An operand with a numeric affinity (an INTEGER column in a join, holding
+    /// a text it could not convert) makes SQLite compare the column's numeric-looking texts as numbers, which sort before
+    /// any text, where the module compares bytes. (Equality is the same either way: such an operand is a text that does
+    /// not look like a number, so only texts that do not either can equal it.) A KNN query takes every condition.
+    /// </summary>
+    public static bool LeftToSqliteInScan(FilterOp op, FilterColumn column)
+        => column.Type == FilterType.Text && op is FilterOp.Less or FilterOp.AtMost or FilterOp.Greater or FilterOp.AtLeast;
 
     /// <summary>
     /// Whether SQLite is left to check a condition on the column again on each row a scan (no vector MATCH) returns: a

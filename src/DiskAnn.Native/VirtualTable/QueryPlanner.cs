@@ -87,6 +87,12 @@ internal static unsafe class QueryPlanner
             }
         }
 
+        if (match < 0)
+        {
+            // A scan leaves some TEXT conditions to SQLite alone (see FilterConstraints.LeftToSqliteInScan).
+            filters.RemoveAll(f => FilterConstraints.LeftToSqliteInScan(f.Op, filterColumns[f.Column]));
+        }
+
         var plan = QueryPlan.FullScan;
         var argument = 0;
         void Use(int constraint, QueryPlan flag, bool omit)
